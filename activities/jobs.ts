@@ -1,0 +1,125 @@
+// Job activities: create a Job idempotently (AlreadyExists is success) and await it with heartbeats, reading the
+// result the container left in its termination message.
+import { Context, heartbeat, sleep } from '@temporalio/activity';
+import type * as k8s from '@kubernetes/client-node';
+import type { OwnerReference } from '../api/types.js';
+import { isAlreadyExists, type KubeClients } from '../lib/kube.js';
+
+export interface JobRequest {
+  namespace: string;
+  name: string;
+  image: string;
+  command?: string[];
+  args: string[];
+  /** env by reference only: values here are never secrets */
+  env?: k8s.V1EnvVar[];
+  labels?: Record<string, string>;
+  owner?: OwnerReference;
+  backoffLimit?: number;
+  activeDeadlineSeconds?: number;
+  serviceAccountName?: string;
+}
+
+export interface JobOutcome {
+  succeeded: boolean;
+  /** failed pods the Job controller counted (attempts - 1 on success) */
+  failedPods: number;
+  reason?: string;
+  /** the container's termination message (our functions write a small JSON result there) */
+  terminationMessage?: string;
+}
+
+export interface AwaitProgress {
+  job: string;
+  active: number;
+  succeeded: number;
+  failed: number;
+  elapsedSeconds: number;
+}
+
+export function buildJob(req: JobRequest): k8s.V1Job {
+  const labels = { 'app.kubernetes.io/managed-by': 'stashflow', ...req.labels };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: req.name,
+      namespace: req.namespace,
+      labels,
+      ownerReferences: req.owner ? [{ ...req.owner, controller: true, blockOwnerDeletion: true }] : undefined,
+    },
+    spec: {
+      backoffLimit: req.backoffLimit ?? 0,
+      activeDeadlineSeconds: req.activeDeadlineSeconds,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: req.serviceAccountName,
+          containers: [
+            {
+              name: 'stashflow',
+              image: req.image,
+              command: req.command,
+              args: req.args,
+              env: req.env,
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function createJobActivities(kube: KubeClients) {
+  async function ensureJob(req: JobRequest): Promise<{ created: boolean }> {
+    try {
+      await kube.batch.createNamespacedJob({ namespace: req.namespace, body: buildJob(req) });
+      return { created: true };
+    } catch (err) {
+      if (isAlreadyExists(err)) return { created: false }; // a retried activity finds its own Job
+      throw err;
+    }
+  }
+
+  async function terminationMessage(namespace: string, job: string, succeeded: boolean): Promise<string | undefined> {
+    const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` });
+    const wanted = succeeded ? 'Succeeded' : 'Failed';
+    const pod = pods.items
+      .filter((p) => p.status?.phase === wanted)
+      .sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0];
+    return pod?.status?.containerStatuses?.[0]?.state?.terminated?.message ?? undefined;
+  }
+
+  async function awaitJob(ref: { namespace: string; name: string; pollMs?: number }): Promise<JobOutcome> {
+    const started = Date.now();
+    const ctx = Context.current();
+    for (;;) {
+      const job = await kube.batch.readNamespacedJobStatus({ namespace: ref.namespace, name: ref.name });
+      const st = job.status ?? {};
+      const done = st.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      if (done) {
+        const succeeded = done.type === 'Complete';
+        return {
+          succeeded,
+          failedPods: st.failed ?? 0,
+          reason: done.reason ?? undefined,
+          terminationMessage: await terminationMessage(ref.namespace, ref.name, succeeded),
+        };
+      }
+      const progress: AwaitProgress = {
+        job: ref.name,
+        active: st.active ?? 0,
+        succeeded: st.succeeded ?? 0,
+        failed: st.failed ?? 0,
+        elapsedSeconds: Math.round((Date.now() - started) / 1000),
+      };
+      heartbeat(progress);
+      await sleep(ref.pollMs ?? 1000); // rejects when the workflow cancels this activity
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+    }
+  }
+
+  return { ensureJob, awaitJob };
+}

@@ -1,0 +1,28 @@
+// Structured JSON logs (pino). Redaction is a second line of defence: secret values never reach a log call
+// by design (workflows carry references, Jobs get secretKeyRefs), but a stray env dump must not leak either.
+import { pino, type Logger } from 'pino';
+
+export const redactPaths = [
+  'password',
+  '*.password',
+  'RESTIC_PASSWORD',
+  '*.RESTIC_PASSWORD',
+  'env.*',
+  '*.env.*',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+];
+
+export function createLogger(name: string): Logger {
+  return pino({
+    name,
+    level: process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    base: { component: name },
+  });
+}
+
+export type { Logger };
