@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# README's main command (`npm run demo`): installs what is missing, starts the local stack, and runs the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then npm ci --no-audit --no-fund; fi
+npx tsc -p tsconfig.json
+bash dev/stack.sh up
+set -a; source .stack/env; set +a
+node dist/dev/demo/smoke.js

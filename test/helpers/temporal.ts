@@ -1,0 +1,44 @@
+// Test boilerplate in one place: a real Worker (our workflows + activities) on a random task queue, a client,
+// and clients for the real apiserver.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/kube.js';
+import { connectClient } from '../../lib/temporal.js';
+import { createWorker } from '../../worker/worker.js';
+import { stackEnv } from './stack.js';
+
+export interface Harness {
+  client: Client;
+  kube: KubeClients;
+  taskQueue: string;
+  worker: Worker;
+  /** runs the worker until fn settles, then shuts it down */
+  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const cfg = { temporalAddress: stackEnv('TEMPORAL_ADDRESS'), temporalNamespace: 'default', taskQueue: `test-${randomUUID()}` };
+  const kube = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
+  const client = await connectClient(cfg);
+  const { worker, connection } = await createWorker({ cfg, kube });
+  return {
+    client,
+    kube,
+    taskQueue: cfg.taskQueue,
+    worker,
+    withWorker: (fn) => worker.runUntil(fn),
+    async close() {
+      await client.connection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Creates a namespace with a random name; the returned function deletes it. */
+export async function tempNamespace(kube: KubeClients, prefix = 'test'): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await kube.core.createNamespace({ body: { metadata: { name } } });
+  return { name, remove: async () => void (await kube.core.deleteNamespace({ name }).catch(() => undefined)) };
+}
