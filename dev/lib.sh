@@ -15,7 +15,7 @@ mkdir -p "$STACK_DIR/logs" "$STACK_DIR/pids" "$STASHFLOW_CACHE"
 # Addresses of the local stack (one place; dev/stack.sh writes them to $STACK_DIR/env for tests and the demo).
 TEMPORAL_HOST=127.0.0.1; TEMPORAL_PORT=7233; TEMPORAL_UI_PORT=8233
 KINE_PORT=2379
-KUBE_APISERVER_PORT=6443
+KUBE_APISERVER_PORT=6443; KUBE_CONTROLLER_MANAGER_PORT=10257; KUBE_SCHEDULER_PORT=10259
 NODE_AGENT_PORT=10250
 ES_SOURCE_HOST=127.0.0.1; ES_SOURCE_PORT=9200       # direct, no auth (benchmarks)
 ES_TARGET_HOST=127.0.0.1; ES_TARGET_PORT=9201       # direct, no auth (restore target)
