@@ -1,0 +1,100 @@
+// Service DNS stand-in: maps <svc>.<ns>.svc and <svc>.<ns>.svc.cluster.local (and <svc>.<ns>) to the first ready
+// address of the Service's EndpointSlices, in a managed block of /etc/hosts. There is no kube-proxy: a client
+// connects to the endpoint's address directly, so the Service port must equal the server's (target) port.
+import type { AgentConfig } from './config.js';
+import { writeHostsBlock } from './hosts-file.js';
+import type { Json, KubeApi } from './kube-api.js';
+import { errMsg, log } from './log.js';
+
+const key = (o: Json): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
+
+export class ServiceHosts {
+  private readonly services = new Map<string, Json>();
+  private readonly slices = new Map<string, Json>();
+  private informers: { stop: () => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private last = '';
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly cfg: AgentConfig,
+  ) {}
+
+  start(): void {
+    const track = (store: Map<string, Json>) => ({
+      sync: (items: Json[]): void => {
+        store.clear();
+        for (const i of items) store.set(key(i), i);
+        this.schedule();
+      },
+      event: (type: string, obj: Json): void => {
+        if (type === 'DELETED') store.delete(key(obj));
+        else store.set(key(obj), obj);
+        this.schedule();
+      },
+    });
+    const s = track(this.services);
+    const e = track(this.slices);
+    this.informers.push(this.api.informer('/api/v1/services', {}, s.sync, s.event));
+    this.informers.push(this.api.informer('/apis/discovery.k8s.io/v1/endpointslices', {}, e.sync, e.event));
+  }
+
+  /** Coalesce bursts of events into one rewrite. */
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.write();
+    }, 100);
+  }
+
+  entries(): string[] {
+    const firstReady = new Map<string, string>();
+    const sorted = [...this.slices.values()].sort((a, b) => key(a).localeCompare(key(b)));
+    for (const sl of sorted) {
+      const svc = sl.metadata?.labels?.['kubernetes.io/service-name'] as string | undefined;
+      if (!svc || sl.addressType !== 'IPv4') continue;
+      const k = `${sl.metadata.namespace}/${svc}`;
+      if (firstReady.has(k)) continue;
+      for (const ep of (sl.endpoints ?? []) as Json[]) {
+        if (ep.conditions?.ready === false) continue;
+        const addr = (ep.addresses as string[] | undefined)?.[0];
+        if (addr) {
+          firstReady.set(k, addr);
+          break;
+        }
+      }
+    }
+    const lines: string[] = [];
+    for (const svc of [...this.services.values()].sort((a, b) => key(a).localeCompare(key(b)))) {
+      const addr = firstReady.get(key(svc));
+      if (!addr) continue;
+      const { name, namespace } = svc.metadata as { name: string; namespace: string };
+      lines.push(`${addr} ${name}.${namespace}.svc ${name}.${namespace}.svc.cluster.local ${name}.${namespace}`);
+    }
+    return lines;
+  }
+
+  private write(): void {
+    const lines = this.entries();
+    const text = lines.join('\n');
+    if (text === this.last) return;
+    try {
+      writeHostsBlock(this.cfg.hostsFile, lines);
+      this.last = text;
+      log('hosts block updated', { entries: lines.length });
+    } catch (err) {
+      log('hosts update failed', { err: errMsg(err) });
+    }
+  }
+
+  stop(): void {
+    for (const i of this.informers) i.stop();
+    if (this.timer) clearTimeout(this.timer);
+    try {
+      writeHostsBlock(this.cfg.hostsFile, undefined);
+    } catch (err) {
+      log('hosts cleanup failed', { err: errMsg(err) });
+    }
+  }
+}
