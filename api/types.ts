@@ -56,6 +56,7 @@ export interface Condition {
   message?: string;
   lastTransitionTime?: string;
   observedGeneration?: number;
+  severity?: string;
 }
 
 export interface Param {
@@ -107,9 +108,17 @@ export interface Backend {
 }
 export type BackendProvider = 'local' | 's3' | 'gcs' | 'azure' | 'swift' | 'b2' | 'rest';
 
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+export interface UsagePolicy {
+  allowedNamespaces?: { from?: 'All' | 'Selector' | 'Same'; selector?: LabelSelector };
+}
 export interface RepositorySpec {
   backend: Backend;
   wipeOut?: boolean;
+  usagePolicy?: UsagePolicy;
 }
 export interface RepositoryStatus {
   observedGeneration?: number;
@@ -119,6 +128,7 @@ export interface RepositoryStatus {
   totalSize?: string;
   snapshotCount?: number;
   snapshotsRemovedOnLastCleanup?: number;
+  references?: Array<{ apiGroup?: string; kind?: string; name: string; namespace?: string }>;
 }
 export type Repository = Resource<RepositorySpec, RepositoryStatus>;
 
@@ -136,12 +146,23 @@ export interface RetentionPolicy {
   dryRun?: boolean;
 }
 
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  subPathExpr?: string;
+  readOnly?: boolean;
+  recursiveReadOnly?: string;
+  mountPropagation?: string;
+}
+
 export interface BackupTarget {
   alias?: string;
   ref: TargetRef;
   paths?: string[];
-  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
+  volumeMounts?: VolumeMount[];
   replicas?: number;
+  snapshotClassName?: string;
   exclude?: string[];
   args?: string[];
 }
@@ -152,13 +173,26 @@ export interface RuntimeSettings {
     podAnnotations?: Record<string, string>;
     nodeSelector?: Record<string, string>;
     serviceAccountName?: string;
+    serviceAccountAnnotations?: Record<string, string>;
+    automountServiceAccountToken?: boolean;
+    nodeName?: string;
     securityContext?: Record<string, unknown>;
     imagePullSecrets?: Array<{ name: string }>;
+    affinity?: Record<string, unknown>;
+    schedulerName?: string;
     tolerations?: Array<Record<string, unknown>>;
     priorityClassName?: string;
+    priority?: number;
+    readinessGates?: Array<{ conditionType: string }>;
+    runtimeClassName?: string;
+    enableServiceLinks?: boolean;
+    topologySpreadConstraints?: Array<Record<string, unknown>>;
   };
   container?: {
     resources?: Record<string, unknown>;
+    livenessProbe?: Record<string, unknown>;
+    readinessProbe?: Record<string, unknown>;
+    lifecycle?: Record<string, unknown>;
     securityContext?: Record<string, unknown>;
     nice?: { adjustment?: number };
     ionice?: { class?: number; classData?: number };
@@ -168,12 +202,47 @@ export interface RuntimeSettings {
 }
 
 export interface PersistentVolumeClaimTemplate {
-  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    generateName?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: OwnerReference[];
+  };
   spec: {
     accessModes?: string[];
     storageClassName?: string;
-    resources?: { requests?: { storage?: string } };
+    volumeMode?: string;
+    volumeName?: string;
+    volumeAttributesClassName?: string;
+    resources?: { requests?: { storage?: string } & Record<string, string>; limits?: Record<string, string> };
+    selector?: LabelSelector;
+    dataSource?: Record<string, unknown>;
+    dataSourceRef?: Record<string, unknown>;
   };
+  /** core PersistentVolumeClaimStatus, kept as Stash embeds it; never set by users. */
+  status?: Record<string, unknown>;
+}
+
+/** prober.Handler: one of exec/httpGet/httpPost/tcpSocket, run in containerName. */
+export interface Handler {
+  exec?: { command?: string[] };
+  httpGet?: Record<string, unknown>;
+  httpPost?: Record<string, unknown>;
+  tcpSocket?: Record<string, unknown>;
+  containerName?: string;
+}
+export type HookExecutionPolicy = 'Always' | 'OnFailure' | 'OnSuccess' | 'OnFinalRetryFailure';
+export interface BackupHooks {
+  preBackup?: Handler;
+  postBackup?: Handler & { executionPolicy?: HookExecutionPolicy };
+}
+export interface RestoreHooks {
+  preRestore?: Handler;
+  postRestore?: Handler & { executionPolicy?: Exclude<HookExecutionPolicy, 'OnFinalRetryFailure'> };
 }
 
 export interface BackupConfigurationSpec {
@@ -182,7 +251,7 @@ export interface BackupConfigurationSpec {
   runtimeSettings?: RuntimeSettings;
   tempDir?: { medium?: string; sizeLimit?: string; disableCaching?: boolean };
   interimVolumeTemplate?: PersistentVolumeClaimTemplate;
-  hooks?: Record<string, unknown>;
+  hooks?: BackupHooks;
   schedule: string;
   driver?: 'Restic' | 'VolumeSnapshotter';
   repository: ObjectReference;
@@ -271,7 +340,7 @@ export interface RestoreSessionSpec {
   runtimeSettings?: RuntimeSettings;
   tempDir?: BackupConfigurationSpec['tempDir'];
   interimVolumeTemplate?: PersistentVolumeClaimTemplate;
-  hooks?: Record<string, unknown>;
+  hooks?: RestoreHooks;
   driver?: 'Restic' | 'VolumeSnapshotter';
   repository: ObjectReference;
   /** deprecated by Stash in favour of target.rules; still honoured. */
@@ -297,7 +366,8 @@ export type RestoreSession = Resource<RestoreSessionSpec, RestoreSessionStatus>;
 // ---- Task and Function (v1beta1, cluster-scoped) ----
 export interface TaskSpec {
   steps: Array<{ name: string; params?: Param[] }>;
-  volumes?: Array<Record<string, unknown>>;
+  /** core Volume objects (name plus one volume source). */
+  volumes?: Array<{ name: string } & Record<string, unknown>>;
 }
 export type Task = Resource<TaskSpec>;
 
@@ -306,8 +376,9 @@ export interface FunctionSpec {
   command?: string[];
   args?: string[];
   workingDir?: string;
-  ports?: Array<Record<string, unknown>>;
-  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
+  ports?: Array<{ containerPort: number; name?: string; protocol?: string; hostPort?: number; hostIP?: string }>;
+  volumeMounts?: VolumeMount[];
+  volumeDevices?: Array<{ name: string; devicePath: string }>;
   runtimeSettings?: RuntimeSettings['container'];
   podSecurityPolicyName?: string;
 }
@@ -327,8 +398,16 @@ export interface AppBindingSpec {
     serverName?: string;
   };
   secret?: { apiGroup?: string; kind?: string; name: string };
-  secretTransforms?: Array<Record<string, unknown>>;
-  parameters?: unknown;
+  secretTransforms?: SecretTransform[];
+  /** an embedded object with apiVersion and kind (e.g. KubeDB's StashAddon), as the CRD marks it. */
+  parameters?: { apiVersion: string; kind: string } & Record<string, unknown>;
+  tlsSecret?: { name: string };
+}
+export interface SecretTransform {
+  renameKey?: { from: string; to: string };
+  addKey?: { key: string; value?: string; stringValue?: string };
+  addKeysFrom?: { secretRef?: { name?: string } };
+  removeKey?: { key: string };
 }
 export type AppBinding = Resource<AppBindingSpec>;
 
