@@ -9,12 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allCustomResourceDefinitions, type CustomResourceDefinitionObject } from './schemas.js';
 
-export const GENERATED_HEADER =
-  '# Generated from api/schemas.ts by `npx tsx api/crd-yaml.ts --write`. Do not edit by hand.\n';
+export const GENERATED_HEADER = '# Generated from api/schemas.ts by `npx tsx api/crd-yaml.ts --write`. Do not edit by hand.\n';
 
 /** deploy/crds file name of one CRD: <group>_<plural>.yaml, as Stash names them. */
-export const crdFileName = (crd: CustomResourceDefinitionObject): string =>
-  `${crd.spec.group}_${crd.spec.names.plural}.yaml`;
+export const crdFileName = (crd: CustomResourceDefinitionObject): string => `${crd.spec.group}_${crd.spec.names.plural}.yaml`;
 
 /** file name → content of every generated CRD file. */
 export function renderCrdFiles(): Map<string, string> {
@@ -44,8 +42,7 @@ function scalar(v: unknown): string {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isEmpty = (v: unknown): boolean =>
-  (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+const isEmpty = (v: unknown): boolean => (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
 const inline = (v: unknown): string => (Array.isArray(v) ? '[]' : isObject(v) ? '{}' : scalar(v));
 
 function lines(v: unknown, indent: number): string[] {

@@ -71,19 +71,14 @@ export interface CrdDefinition {
 // ---------------------------------------------------------------------------------------------------------------
 // Building blocks. Every node gets a type (or int-or-string / preserve-unknown), as structural schemas require.
 
-const withDesc = (s: JSONSchemaProps, description?: string): JSONSchemaProps =>
-  description ? { description, ...s } : s;
+const withDesc = (s: JSONSchemaProps, description?: string): JSONSchemaProps => (description ? { description, ...s } : s);
 
 export const str = (description?: string): JSONSchemaProps => withDesc({ type: 'string' }, description);
 export const bool = (description?: string): JSONSchemaProps => withDesc({ type: 'boolean' }, description);
-export const int32 = (description?: string): JSONSchemaProps =>
-  withDesc({ type: 'integer', format: 'int32' }, description);
-export const int64 = (description?: string): JSONSchemaProps =>
-  withDesc({ type: 'integer', format: 'int64' }, description);
-export const dateTime = (description?: string): JSONSchemaProps =>
-  withDesc({ type: 'string', format: 'date-time' }, description);
-export const bytes = (description?: string): JSONSchemaProps =>
-  withDesc({ type: 'string', format: 'byte' }, description);
+export const int32 = (description?: string): JSONSchemaProps => withDesc({ type: 'integer', format: 'int32' }, description);
+export const int64 = (description?: string): JSONSchemaProps => withDesc({ type: 'integer', format: 'int64' }, description);
+export const dateTime = (description?: string): JSONSchemaProps => withDesc({ type: 'string', format: 'date-time' }, description);
+export const bytes = (description?: string): JSONSchemaProps => withDesc({ type: 'string', format: 'byte' }, description);
 export const arr = (items: JSONSchemaProps, description?: string): JSONSchemaProps =>
   withDesc({ type: 'array', items }, description);
 export const strings = (description?: string): JSONSchemaProps => arr(str(), description);
@@ -130,7 +125,7 @@ const quantityMap = (description?: string): JSONSchemaProps =>
 const param = obj({ name: str(), value: str() }, { required: ['name', 'value'] });
 
 const taskRef = obj(
-  { name: str('Name of the Task (cluster-scoped) to run.'), params: arr(param, 'Values for the Task\'s parameters.') },
+  { name: str('Name of the Task (cluster-scoped) to run.'), params: arr(param, "Values for the Task's parameters.") },
   { description: 'The Task that performs the backup or restore (empty for workload backups).' },
 );
 
@@ -140,13 +135,11 @@ const targetRef = obj(
 );
 
 const objectReference = (description: string): JSONSchemaProps =>
-  obj({ name: str(), namespace: str('Defaults to the object\'s own namespace.') }, { required: ['name'], description });
+  obj({ name: str(), namespace: str("Defaults to the object's own namespace.") }, { required: ['name'], description });
 
 const labelSelector = obj({
   matchLabels: stringMap(),
-  matchExpressions: arr(
-    obj({ key: str(), operator: str(), values: strings() }, { required: ['key', 'operator'] }),
-  ),
+  matchExpressions: arr(obj({ key: str(), operator: str(), values: strings() }, { required: ['key', 'operator'] })),
 });
 
 const condition = obj(
@@ -376,9 +369,7 @@ const repositorySchema = root(
     totalSize: str('Human readable, e.g. "1.2 GiB".'),
     snapshotCount: int64(),
     snapshotsRemovedOnLastCleanup: int64(),
-    references: arr(
-      obj({ apiGroup: str(), kind: str(), name: str(), namespace: str() }, { required: ['name'] }),
-    ),
+    references: arr(obj({ apiGroup: str(), kind: str(), name: str(), namespace: str() }, { required: ['name'] })),
   }),
   { specRequired: true },
 );
@@ -551,9 +542,7 @@ const taskSchema = root(
       obj({ name: str('A Function name.'), params: arr(param) }),
       'Functions run in order; params fill their ${VAR} placeholders.',
     ),
-    volumes: arr(
-      obj({ name: str() }, { required: ['name'], preserveUnknown: true, description: 'core Volume.' }),
-    ),
+    volumes: arr(obj({ name: str() }, { required: ['name'], preserveUnknown: true, description: 'core Volume.' })),
   }),
 );
 
@@ -612,7 +601,7 @@ const appBindingSchema = root(
       ),
       parameters: {
         type: 'object',
-        description: 'An embedded object with apiVersion and kind, e.g. KubeDB\'s StashAddon.',
+        description: "An embedded object with apiVersion and kind, e.g. KubeDB's StashAddon.",
         'x-kubernetes-embedded-resource': true,
         'x-kubernetes-preserve-unknown-fields': true,
       },
