@@ -20,6 +20,8 @@ NODE_AGENT_PORT=10250
 ES_SOURCE_HOST=127.0.0.1; ES_SOURCE_PORT=9200       # direct, no auth (benchmarks)
 ES_TARGET_HOST=127.0.0.1; ES_TARGET_PORT=9201       # direct, no auth (restore target)
 ES_SECURE_PORT=9243                                 # nginx: TLS + basic auth in front of the source node
+ES_TARGET_SECURE_PORT=9244                          # nginx: TLS + basic auth in front of the target node
+ES_SOURCE_TRANSPORT_PORT=9300; ES_TARGET_TRANSPORT_PORT=9301  # ES node-to-node transport (not for clients)
 RESTIC_REST_PORT=8000
 MINIO_PORT=9000
 PUSHGATEWAY_PORT=9091
