@@ -11,6 +11,9 @@ test('defaults point at the local stack', () => {
 });
 
 test('a malformed address names the variable', () => {
-  assert.throws(() => loadConfig({ TEMPORAL_ADDRESS: 'no-port' }), (e: unknown) => e instanceof ConfigError && /TEMPORAL_ADDRESS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ TEMPORAL_ADDRESS: 'no-port' }),
+    (e: unknown) => e instanceof ConfigError && /TEMPORAL_ADDRESS/.test(e.message),
+  );
   assert.throws(() => loadConfig({ PUSHGATEWAY_URL: 'ftp://x' }), /PUSHGATEWAY_URL must be an http\(s\) URL/);
 });
