@@ -44,6 +44,7 @@ export class PodWorker {
   private sandboxReady = false;
   private readonly procs = new Map<string, ContainerProcess>();
   private readonly running = new Map<string, number>(); // container -> restartCount of the live run
+  private readonly lastRun = new Map<string, number>(); // container -> restartCount of its latest run
   private stopping = false;
   private stopDone: Promise<void> | undefined;
   private deleting = false;
@@ -76,13 +77,11 @@ export class PodWorker {
     return this.phase === 'Succeeded' || this.phase === 'Failed';
   }
 
-  /** Which log file holds a container's current (or previous) run. */
+  /** Which log file holds a container's current (latest) run, or the run before it. */
   logFile(container: string, previous: boolean): string | undefined {
-    const rec = [...this.init, ...this.containers].find((c) => c.name === container);
-    if (!rec) return undefined;
-    const live = this.running.get(container);
-    let n = live ?? (rec.state.terminated ? rec.restartCount : rec.restartCount - 1);
-    if (previous) n = (live ?? rec.restartCount) - 1;
+    const last = this.lastRun.get(container);
+    if (last === undefined) return undefined;
+    const n = previous ? last - 1 : last;
     return n < 0 ? undefined : logPath(this.dir, container, n);
   }
 
@@ -263,6 +262,7 @@ export class PodWorker {
     }
     this.procs.set(c.name, proc);
     this.running.set(c.name, run);
+    this.lastRun.set(c.name, run);
     this.deps.state.record(this.uid, this.namespace, this.name, [...this.procs.values()].map((p) => p.pid));
     rec.containerID = containerID;
     rec.state = { running: { startedAt } };
