@@ -10,15 +10,14 @@
 source "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-ES_VERSION=9.5.3
-: "${ES_JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"   # Elasticsearch 9.x needs Java 21+
-HOME_DIR=$STASHFLOW_CACHE/elasticsearch-$ES_VERSION
+source "$HERE/env.sh"
+HOME_DIR=$ES_HOME_DIR
 
 apt_install nginx openssl curl libzstd1
 command -v mvn >/dev/null || apt_install maven
-[[ -x $ES_JAVA_HOME/bin/java ]] || die "ES_JAVA_HOME=$ES_JAVA_HOME has no bin/java (Elasticsearch $ES_VERSION needs Java 21+)"
+JAVA_HOME_ES=$(es_java_home) || die "no JDK >= 21 found (Elasticsearch $ES_VERSION needs one): set ES_JAVA_HOME"
 
-stamp=$( (echo "$ES_VERSION"; cd "$HERE" && find launcher/pom.xml launcher/src netty4-module/pom.xml install.sh -type f | sort | xargs sha256sum) | sha256sum | cut -c1-16)
+stamp=$( (echo "$ES_VERSION"; cd "$HERE" && find launcher/pom.xml launcher/src netty4-module/pom.xml install.sh env.sh -type f | sort | xargs sha256sum) | sha256sum | cut -c1-16)
 if [[ -f $HOME_DIR/.stamp && $(cat "$HOME_DIR/.stamp") == "$stamp" ]]; then
   log "elasticsearch $ES_VERSION present in $HOME_DIR"
   exit 0
@@ -27,9 +26,9 @@ fi
 log "assembling elasticsearch $ES_VERSION from Maven Central into $HOME_DIR"
 tmp=$(mktemp -d "$STASHFLOW_CACHE/.elasticsearch-build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-export JAVA_HOME=$ES_JAVA_HOME
+export JAVA_HOME=$JAVA_HOME_ES
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"   # quiet Maven's guava on Java 25
-mvn_q() { mvn -B -q -Dstyle.color=never "$@" >>"$tmp/mvn.log" 2>&1 || { tail -n 40 "$tmp/mvn.log" >&2; die "mvn $* failed"; }; }
+mvn_q() { mvn -B -q -Dstyle.color=never "-Des.version=$ES_VERSION" "$@" >>"$tmp/mvn.log" 2>&1 || { tail -n 40 "$tmp/mvn.log" >&2; die "mvn $* failed"; }; }
 
 # the server's runtime classpath, and the launcher compiled against it
 build=$tmp/launcher; cp -r "$HERE/launcher" "$build"

@@ -6,12 +6,11 @@
 # credentials generated at first start into $STACK_DIR/elasticsearch/credentials (ES_USERNAME=..., ES_PASSWORD=...).
 source "$(dirname "$0")/../lib.sh"
 
-ES_VERSION=9.5.3
-: "${ES_JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+source "$(dirname "$0")/env.sh"
 : "${ES_HEAP:=768m}"                                     # per node
-HOME_DIR=$STASHFLOW_CACHE/elasticsearch-$ES_VERSION
-BASE=$STACK_DIR/elasticsearch
+HOME_DIR=$ES_HOME_DIR BASE=$ES_BASE
 [[ -f $HOME_DIR/.stamp ]] || bash "$(dirname "$0")/install.sh"
+JAVA_HOME_ES=$(es_java_home) || die "no JDK >= 21 found: set ES_JAVA_HOME"
 mkdir -p "$BASE"
 
 # Elasticsearch wants vm.max_map_count >= 262144 for mmapped index files. Our launcher runs no production bootstrap
@@ -56,7 +55,7 @@ EOF
 
 start_node() {
   local name=$1 d=$BASE/$1
-  start_bg "es-$name" "$ES_JAVA_HOME/bin/java" \
+  start_bg "es-$name" "$JAVA_HOME_ES/bin/java" \
     "-Xms$ES_HEAP" "-Xmx$ES_HEAP" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
     --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -Dfile.encoding=UTF-8 -Djava.locale.providers=CLDR -Des.networkaddress.cache.ttl=60 \
