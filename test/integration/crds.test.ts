@@ -14,6 +14,7 @@ import * as k8s from '@kubernetes/client-node';
 import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
 import { crds } from '../../api/schemas.js';
 import type { BackupConfiguration, Kind } from '../../api/types.js';
+import { fullSamples } from '../helpers/stash-samples.js';
 
 const CRD_DIR = join(repoRoot, 'deploy', 'crds');
 const EXAMPLES = join(repoRoot, 'deploy', 'examples', 'elasticsearch');
@@ -658,4 +659,37 @@ test('kubectl get prints Stash printer columns (-o wide)', async (t) => {
   const ab = table(await kubectlOk(['get', 'appbindings', '-n', ns, '-o', 'wide']));
   assert.deepEqual(ab[0], ['NAME', 'TYPE', 'VERSION', 'AGE']);
   assert.deepEqual(ab[1]?.slice(0, 3), ['sample-es', 'kubedb.com/elasticsearch', '8.2.0']);
+});
+
+test('an object with every field of api/types.ts is accepted and read back unpruned, for every kind', async (t) => {
+  await ready();
+  const ns = await namespace(t);
+  const id = suffix();
+  for (const [kind, sample] of Object.entries(fullSamples) as Array<[Kind, { spec: object; status?: object }]>) {
+    const d = api(kind);
+    const name = `full-${id}`;
+    const body = { apiVersion: `${d.group}/${d.version}`, kind, metadata: { name }, spec: sample.spec };
+    let stored: { spec: unknown; status?: unknown };
+    if (d.scope === 'Cluster') {
+      t.after(() =>
+        custom.deleteClusterCustomObject({ group: d.group, version: d.version, plural: d.plural, name }).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
+      stored = (await custom.createClusterCustomObject({ group: d.group, version: d.version, plural: d.plural, body })) as {
+        spec: unknown;
+      };
+    } else {
+      stored = await create<{ spec: unknown }>(kind, ns, body);
+    }
+    assert.deepEqual(stored.spec, sample.spec, `${kind}: spec stored without pruning or defaulting`);
+    if (sample.status) {
+      stored = (await custom.patchNamespacedCustomObjectStatus(
+        { group: d.group, version: d.version, namespace: ns, plural: d.plural, name, body: { status: sample.status } },
+        mergePatch,
+      )) as { spec: unknown; status: unknown };
+      assert.deepEqual(stored.status, sample.status, `${kind}: status stored without pruning`);
+    }
+  }
 });

@@ -10,6 +10,7 @@ import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { crdDir, driftedFiles, renderCrdFiles, toYaml } from '../../api/crd-yaml.js';
 import { allCustomResourceDefinitions, crds, type JSONSchemaProps } from '../../api/schemas.js';
 import { resources, type Kind } from '../../api/types.js';
+import { fullSamples } from '../helpers/stash-samples.js';
 
 test('committed deploy/crds equal what api/crd-yaml.ts renders now', () => {
   assert.deepEqual(driftedFiles(), [], 'run: npx tsx api/crd-yaml.ts --write');
@@ -221,4 +222,56 @@ test('required fields and enums follow Stash', () => {
     'Unknown',
     'Invalid',
   ]);
+});
+
+/** Differences between a value carrying every types.ts field and a schema: missing/extra fields, wrong leaf types. */
+function fieldDiff(path: string, sample: unknown, schema: JSONSchemaProps, out: string[]): void {
+  if (schema.additionalProperties) return; // a map: any keys
+  if (schema['x-kubernetes-int-or-string']) {
+    if (typeof sample !== 'string' && typeof sample !== 'number')
+      out.push(`${path}: int-or-string, types.ts has ${typeof sample}`);
+    return;
+  }
+  switch (schema.type) {
+    case 'array':
+      if (!Array.isArray(sample)) out.push(`${path}: array in the schema, not in types.ts`);
+      else fieldDiff(`${path}[]`, sample[0], schema.items!, out);
+      return;
+    case 'object': {
+      if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
+        out.push(`${path}: object in the schema, ${typeof sample} in types.ts`);
+        return;
+      }
+      if (!schema.properties) return; // preserved core type: any content
+      const props = schema.properties;
+      for (const k of Object.keys(sample)) {
+        if (!props[k] && !schema['x-kubernetes-preserve-unknown-fields'])
+          out.push(`${path}.${k}: in types.ts, not in the schema`);
+      }
+      for (const [k, sub] of Object.entries(props)) {
+        if (!(k in sample)) out.push(`${path}.${k}: in the schema, not in types.ts`);
+        else fieldDiff(`${path}.${k}`, (sample as Record<string, unknown>)[k], sub, out);
+      }
+      return;
+    }
+    case 'integer':
+    case 'number':
+      if (typeof sample !== 'number') out.push(`${path}: ${schema.type} in the schema, ${typeof sample} in types.ts`);
+      return;
+    case 'string':
+    case 'boolean':
+      if (typeof sample !== schema.type) out.push(`${path}: ${schema.type} in the schema, ${typeof sample} in types.ts`);
+      if (schema.enum && !schema.enum.includes(sample as string)) out.push(`${path}: ${String(sample)} not in the enum`);
+      return;
+  }
+}
+
+test('the schemas have exactly the fields of api/types.ts (spec and status of every kind)', () => {
+  const problems: string[] = [];
+  for (const [kind, sample] of Object.entries(fullSamples) as Array<[Kind, { spec: object; status?: object }]>) {
+    const props = crds[kind].schema.properties!;
+    fieldDiff(`${kind}.spec`, sample.spec, props.spec!, problems);
+    if (sample.status || props.status) fieldDiff(`${kind}.status`, sample.status, props.status ?? { type: 'object' }, problems);
+  }
+  assert.deepEqual(problems, []);
 });
