@@ -23,7 +23,7 @@ ES_SECURE_PORT=9243                                 # nginx: TLS + basic auth in
 ES_TARGET_SECURE_PORT=9244                          # nginx: TLS + basic auth in front of the target node
 ES_SOURCE_TRANSPORT_PORT=9300; ES_TARGET_TRANSPORT_PORT=9301  # ES node-to-node transport (not for clients)
 RESTIC_REST_PORT=8000
-MINIO_PORT=9000
+MINIO_PORT=9000; MINIO_CONSOLE_PORT=9001; S3_BUCKET=stashflow   # S3 credentials: $STACK_DIR/backends/s3-credentials
 PUSHGATEWAY_PORT=9091
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

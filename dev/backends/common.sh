@@ -11,7 +11,7 @@ REST_URL=http://127.0.0.1:$RESTIC_REST_PORT
 S3_URL=http://127.0.0.1:$MINIO_PORT
 PUSHGATEWAY_URL=http://127.0.0.1:$PUSHGATEWAY_PORT
 
-http_ok() { curl -fsS -o /dev/null --max-time 3 "$1"; }
+http_ok() { curl -fs -o /dev/null --max-time 3 "$1"; }
 
 # The Debian package ships a service on our port. policy-rc.d usually keeps apt from starting it; if one runs,
 # stop it through the init system, else through the package's own pidfile — never by process name.

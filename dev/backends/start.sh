@@ -31,7 +31,7 @@ fi
 source "$S3_CREDENTIALS_FILE"
 port_free_or_ours minio "$MINIO_PORT"
 MINIO_ROOT_USER=$AWS_ACCESS_KEY_ID MINIO_ROOT_PASSWORD=$AWS_SECRET_ACCESS_KEY MINIO_BROWSER=off MINIO_UPDATE=off \
-  start_bg minio "$(minio_bin)" server --quiet --address "127.0.0.1:$MINIO_PORT" \
+  start_bg minio "$(minio_bin)" server --quiet --anonymous --certs-dir "$BACKENDS_DIR/minio-certs" --address "127.0.0.1:$MINIO_PORT" \
   --console-address "127.0.0.1:$MINIO_CONSOLE_PORT" "$BACKENDS_DIR/s3"
 wait_for minio 60 http_ok "$S3_URL/minio/health/ready"
 
