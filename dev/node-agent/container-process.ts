@@ -28,23 +28,43 @@ export interface ExitInfo {
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** A tmpfs mounted here (inside the container's namespace only) holds the volume sources while targets are mounted. */
+export const STAGE_DIR = '/.stashflow-node-agent-stage';
+
+/**
+ * The shell run inside the new mount namespace. Every source is first bind-mounted into a private staging tmpfs,
+ * then onto its target (shallowest first): a target that shadows the agent's data dir (e.g. mountPath /work) must
+ * not hide the sources of the mounts after it.
+ */
 export function setupScript(spec: ContainerSpec): string {
-  const lines = ['set -e', `hostname ${q(spec.hostname)} 2>/dev/null || true`];
+  const lines = [
+    'set -e',
+    `trap 'echo "stashflow node-agent: container setup (mounts, workingDir) failed" >&2; exit 128' EXIT`,
+    `hostname ${q(spec.hostname)} 2>/dev/null || true`,
+  ];
   const mounts = [...spec.mounts].sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length);
-  for (const m of mounts) {
-    let isFile = false;
+  if (mounts.length) lines.push(`mkdir -p ${STAGE_DIR}`, `mount -t tmpfs -o size=64k,mode=0700 stashflow-stage ${STAGE_DIR}`);
+  const isFile = mounts.map((m) => {
     try {
-      isFile = statSync(m.hostPath).isFile();
+      return statSync(m.hostPath).isFile();
     } catch {
-      /* missing: a directory will be made by the volume manager */
+      return false; // missing: the volume manager makes directories
     }
-    if (isFile) lines.push(`mkdir -p ${q(dirname(m.mountPath))}`, `[ -e ${q(m.mountPath)} ] || : > ${q(m.mountPath)}`);
+  });
+  mounts.forEach((m, i) => {
+    const stage = `${STAGE_DIR}/${i}`;
+    lines.push(isFile[i] ? `: > ${stage}` : `mkdir ${stage}`, `mount --bind ${q(m.hostPath)} ${stage}`);
+  });
+  mounts.forEach((m, i) => {
+    const stage = `${STAGE_DIR}/${i}`;
+    if (isFile[i]) lines.push(`mkdir -p ${q(dirname(m.mountPath))}`, `[ -e ${q(m.mountPath)} ] || : > ${q(m.mountPath)}`);
     else lines.push(`mkdir -p ${q(m.mountPath)}`);
-    lines.push(`mount --bind ${q(m.hostPath)} ${q(m.mountPath)}`);
+    lines.push(`mount --bind ${stage} ${q(m.mountPath)}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${q(m.mountPath)}`);
-  }
+  });
+  if (mounts.length) lines.push(`umount -l ${STAGE_DIR} 2>/dev/null || true`);
   if (spec.workingDir) lines.push(`mkdir -p ${q(spec.workingDir)}`, `cd ${q(spec.workingDir)}`);
-  lines.push('exec "$@"');
+  lines.push('trap - EXIT', 'exec "$@"');
   return lines.join('\n');
 }
 

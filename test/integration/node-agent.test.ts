@@ -239,28 +239,35 @@ test('activeDeadlineSeconds fails the pod with DeadlineExceeded; an unknown imag
   assert.match(bad.status.containerStatuses[0].state.waiting.message, /not in dev\/node-agent\/images\.json/);
 });
 
-test('a Service name resolves from inside a pod to its ready endpoint address', async () => {
+test('Service names resolve from inside a pod: a local server (annotated address) and a selector over a pod', async () => {
   const ns = await newNamespace('na-svc');
+  // A local server outside Kubernetes: the apiserver refuses loopback EndpointSlice addresses, so its 127.0.0.x
+  // address is given by annotation (see dev/node-agent/README.md).
   await api.post(`/api/v1/namespaces/${ns}/services`, {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: 'search' },
+    metadata: { name: 'search', annotations: { 'node-agent.stashflow.dev/address': '127.0.0.9' } },
     spec: { ports: [{ name: 'http', port: 9200, targetPort: 9200 }] },
   });
-  await api.post(`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: 'search-1', labels: { 'kubernetes.io/service-name': 'search', 'endpointslice.kubernetes.io/managed-by': 'stashflow-test' } },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', port: 9200, protocol: 'TCP' }],
-    endpoints: [{ addresses: ['127.0.0.9'], conditions: { ready: true } }],
+  // A Service selecting a running pod on the node: pods share the host network, so it resolves to 127.0.0.1.
+  await createPod(ns, 'web', { ...podSpec('sleep 300'), terminationGracePeriodSeconds: 1 });
+  await api.patch(`/api/v1/namespaces/${ns}/pods/web`, { metadata: { labels: { app: 'web' } } });
+  await api.post(`/api/v1/namespaces/${ns}/services`, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web' },
+    spec: { selector: { app: 'web' }, ports: [{ port: 8080, targetPort: 8080 }] },
   });
-  await createPod(ns, 'resolver', podSpec(`getent hosts search.${ns}.svc; getent hosts search.${ns}.svc.cluster.local`));
+  await waitPodPhase(ns, 'web', ['Running']);
+  const retry = (name: string): string => `for i in $(seq 1 40); do getent hosts ${name} && break; sleep 0.25; done`;
+  await createPod(ns, 'resolver', podSpec(`${retry(`search.${ns}.svc`)}; ${retry(`search.${ns}.svc.cluster.local`)}; ${retry(`web.${ns}.svc`)}`));
   const pod = await waitPodPhase(ns, 'resolver', ['Succeeded', 'Failed']);
   assert.equal(pod.status.phase, 'Succeeded');
   const lines = (await kubectl('-n', ns, 'logs', 'resolver')).trim().split('\n');
-  assert.equal(lines.length, 2);
-  for (const l of lines) assert.match(l, /^127\.0\.0\.9\s+search\./);
+  assert.equal(lines.length, 3, lines.join('|'));
+  assert.match(lines[0] ?? '', new RegExp(`^127\\.0\\.0\\.9\\s+search\\.${ns}\\.svc`));
+  assert.match(lines[1] ?? '', new RegExp(`^127\\.0\\.0\\.9\\s+search\\.${ns}\\.svc`));
+  assert.match(lines[2] ?? '', new RegExp(`^127\\.0\\.0\\.1\\s+web\\.${ns}\\.svc`));
 });
 
 test('in-cluster config works: the projected service account token authenticates kubectl inside a pod', async () => {
