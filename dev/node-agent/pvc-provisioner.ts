@@ -1,7 +1,8 @@
 // PersistentVolume provisioner stand-in: a Pending claim without a volume gets a hostPath PV (pre-bound to the claim
 // via claimRef, node affinity to this node) whose directory is $STACK_DIR/node-agent/pvc/<namespace>/<claim>;
 // the real PV controller then binds them. When the claim is deleted, the PV and its directory are deleted.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AgentConfig } from './config.js';
 import { isConflict, isNotFound, type Json, type KubeApi } from './kube-api.js';
 import { errMsg, log } from './log.js';
@@ -88,7 +89,15 @@ export class PvcProvisioner {
       if (pv.metadata?.labels?.[LABEL] !== 'node-agent') return;
       await this.api.delete(`/api/v1/persistentvolumes/${pvName}`);
       const reused = [...this.claims.values()].some((o) => o.metadata.namespace === c.metadata.namespace && o.metadata.name === c.metadata.name);
-      if (!reused) rmSync(pvcDir(this.cfg.dataDir, c.metadata.namespace as string, c.metadata.name as string), { recursive: true, force: true });
+      if (!reused) {
+        const dir = pvcDir(this.cfg.dataDir, c.metadata.namespace as string, c.metadata.name as string);
+        rmSync(dir, { recursive: true, force: true });
+        try {
+          rmdirSync(dirname(dir)); // the namespace's folder, when it was the last claim
+        } catch {
+          /* not empty */
+        }
+      }
       log('released PV of deleted claim', { claim: `${c.metadata.namespace}/${c.metadata.name}`, pv: pvName });
     } catch (err) {
       if (!isNotFound(err)) log('PV release failed', { pv: pvName, err: errMsg(err) });

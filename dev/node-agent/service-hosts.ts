@@ -3,7 +3,8 @@
 //   1. the annotation node-agent.stashflow.dev/address on the Service (local servers outside Kubernetes);
 //   2. the first ready address of the Service's EndpointSlices;
 //   3. 127.0.0.1 when a ready pod on this node matches the Service's selector (pods share the host network);
-//   4. spec.externalName when it is an IPv4 literal.
+//   4. spec.externalName when it is an IPv4 literal;
+// and default/kubernetes -> the apiserver's address (127.0.0.1; its port stays 6443, not the Service's 443).
 // Why 1 and 3: the apiserver refuses loopback addresses in EndpointSlices/Endpoints ("may not be in the loopback
 // range"), so local servers (127.0.0.x) and our pods (IP 127.0.0.1) never get endpoints.
 // There is no kube-proxy: a client connects to the address directly, so the Service port must equal the server's.
@@ -87,6 +88,8 @@ export class ServiceHosts {
   }
 
   private addressOf(svc: Json, endpoint: string | undefined): string | undefined {
+    // default/kubernetes: the apiserver (its own Endpoints would be 127.0.0.1, which validation refuses)
+    if (svc.metadata?.namespace === 'default' && svc.metadata?.name === 'kubernetes') return this.cfg.apiserverHost;
     const annotated = svc.metadata?.annotations?.[ADDRESS_ANNOTATION] as string | undefined;
     if (annotated && IPV4.test(annotated.trim())) return annotated.trim();
     if (endpoint) return endpoint;
