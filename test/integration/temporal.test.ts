@@ -95,6 +95,9 @@ test('the Temporal dev server runs workflows, finds them by search attribute, an
   const res = await fetch(ui + '/');
   assert.equal(res.status, 200);
   assert.match(await res.text(), /<html/i);
-  const settings = await fetch(ui + '/api/v1/settings');
-  assert.equal(settings.status, 200, 'UI server API answers');
+  // the UI's own API reaches the frontend: it lists our workflow by the search attribute
+  const viaUi = await fetch(`${ui}/api/v1/namespaces/${namespace}/workflows?query=${encodeURIComponent(query)}`);
+  assert.equal(viaUi.status, 200);
+  const body = (await viaUi.json()) as { executions?: { execution?: { workflowId?: string } }[] };
+  assert.deepEqual(body.executions?.map((e) => e.execution?.workflowId), [workflowId]);
 });
