@@ -12,7 +12,7 @@ go_build_tool() {
   [[ -x $out ]] && { log "$name present in $(dirname "$out")"; return 0; }
   log "building $name ($pkg)"
   mkdir -p "$(dirname "$out")"
-  (cd "$DEV_DIR/backends/$mod" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
+  (cd "$DEV_DIR/backends/$mod" && CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   log "built $name in $((SECONDS - t))s"
 }
