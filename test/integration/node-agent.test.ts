@@ -79,12 +79,12 @@ async function podsOfJob(ns: string, job: string): Promise<Json[]> {
   return list.items;
 }
 
-function job(name: string, command: string, backoffLimit: number): Json {
+function job(name: string, command: string, backoffLimit: number, container: Json = {}): Json {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name },
-    spec: { backoffLimit, template: { spec: podSpec(command) } },
+    spec: { backoffLimit, template: { spec: podSpec(command, container) } },
   };
 }
 
@@ -133,7 +133,7 @@ test('a Job runs to completion; termination message and kubectl logs are read ba
 
 test('a failing pod is retried by the Job controller up to backoffLimit', async () => {
   const ns = await newNamespace('na-backoff');
-  await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, job('fails', 'echo trying; exit 3', 2));
+  await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, job('fails', 'echo trying; exit 3', 2, { terminationMessagePolicy: 'FallbackToLogsOnError' }));
   const failed = await waitFor('job fails Failed', 150_000, async () => {
     const j = await api.get(`/apis/batch/v1/namespaces/${ns}/jobs/fails`);
     return (j.status?.conditions as Json[] | undefined)?.find((c) => c.type === 'Failed' && c.status === 'True');
@@ -145,6 +145,7 @@ test('a failing pod is retried by the Job controller up to backoffLimit', async 
     assert.equal(p.status.phase, 'Failed');
     assert.equal(p.status.containerStatuses[0].state.terminated.exitCode, 3);
     assert.equal(p.status.containerStatuses[0].state.terminated.reason, 'Error');
+    assert.equal(p.status.containerStatuses[0].state.terminated.message, 'trying\n', 'FallbackToLogsOnError: the log tail');
   }
 });
 
@@ -160,7 +161,7 @@ test('deleting a Job (propagationPolicy Background) garbage-collects its running
   assert.ok(Date.now() - t0 < 30_000);
 });
 
-test('env from a Secret, envFrom a ConfigMap, fieldRef and a mounted Secret volume reach the process', async () => {
+test('env from a Secret, envFrom a ConfigMap, fieldRef, and Secret/ConfigMap/downwardAPI volumes reach the process', async () => {
   const ns = await newNamespace('na-env');
   await api.post(`/api/v1/namespaces/${ns}/secrets`, {
     apiVersion: 'v1',
@@ -170,7 +171,7 @@ test('env from a Secret, envFrom a ConfigMap, fieldRef and a mounted Secret volu
   });
   await api.post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { MODE: 'fast' } });
   await createPod(ns, 'envpod', {
-    ...podSpec('echo "user=$USERNAME mode=$CFG_MODE pod=$POD ns=$NS greeting=$GREETING"; echo "file=$(cat /etc/creds/pw)"; ls /etc/creds; touch /etc/creds/x 2>/dev/null || echo readonly', {
+    ...podSpec('echo "user=$USERNAME mode=$CFG_MODE pod=$POD ns=$NS greeting=$GREETING"; echo "file=$(cat /etc/creds/pw)"; ls /etc/creds; touch /etc/creds/x 2>/dev/null || echo readonly; cat /etc/conf/mode.txt; echo; cat /etc/podinfo/name', {
       env: [
         { name: 'USERNAME', valueFrom: { secretKeyRef: { name: 'creds', key: 'username' } } },
         { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -178,14 +179,22 @@ test('env from a Secret, envFrom a ConfigMap, fieldRef and a mounted Secret volu
         { name: 'GREETING', value: 'hi-$(POD)' },
       ],
       envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'settings' } }],
-      volumeMounts: [{ name: 'creds', mountPath: '/etc/creds' }],
+      volumeMounts: [
+        { name: 'creds', mountPath: '/etc/creds' },
+        { name: 'conf', mountPath: '/etc/conf' },
+        { name: 'podinfo', mountPath: '/etc/podinfo' },
+      ],
     }),
-    volumes: [{ name: 'creds', secret: { secretName: 'creds', items: [{ key: 'password', path: 'pw' }] } }],
+    volumes: [
+      { name: 'creds', secret: { secretName: 'creds', items: [{ key: 'password', path: 'pw' }] } },
+      { name: 'conf', configMap: { name: 'settings', items: [{ key: 'MODE', path: 'mode.txt' }] } },
+      { name: 'podinfo', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+    ],
   });
   const pod = await waitPodPhase(ns, 'envpod', ['Succeeded', 'Failed']);
   assert.equal(pod.status.phase, 'Succeeded');
   const logs = await kubectl('-n', ns, 'logs', 'envpod');
-  assert.equal(logs, `user=elastic mode=fast pod=envpod ns=${ns} greeting=hi-envpod\nfile=s3cr3t-pw\npw\nreadonly\n`);
+  assert.equal(logs, `user=elastic mode=fast pod=envpod ns=${ns} greeting=hi-envpod\nfile=s3cr3t-pw\npw\nreadonly\nfast\nenvpod\n`);
 });
 
 test('a PVC is bound to a node-local volume whose directory survives between two pods', async () => {
