@@ -1,14 +1,16 @@
 // The kubelet API subset the apiserver proxies to: GET /containerLogs/{namespace}/{pod}/{container}
 // (follow, tailLines, timestamps, previous, sinceSeconds, sinceTime, limitBytes) and /healthz, over HTTPS with the
-// node's serving certificate. Clients must present a certificate signed by the cluster CA (the apiserver's
-// kubelet client certificate); there is no per-request authorization (no SubjectAccessReview).
+// node's serving certificate. Clients must present a certificate signed by the cluster CA, and only the apiserver's
+// kubelet client (CN=kube-apiserver-kubelet-client) or a system:masters user is allowed: a static stand-in for the
+// kubelet's SubjectAccessReview on nodes/proxy (which would need a ClusterRoleBinding for that client in dev/kube).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import type { AgentConfig } from './config.js';
 import { formatRecord, type LogRecord, logPath, readRecords } from './container-logs.js';
-import { isNotFound, type KubeApi, sleep } from './kube-api.js';
+import { ApiError, isNotFound, type KubeApi, sleep } from './kube-api.js';
 import { errMsg, log } from './log.js';
 import type { PodManager } from './pod-manager.js';
 
@@ -56,6 +58,10 @@ export class KubeletServer {
     if (!this.cfg.clientCA) return text(res, 401, 'Unauthorized: the node agent has no client CA configured');
     const url = new URL(req.url ?? '/', 'https://node');
     if (url.pathname === '/healthz') return text(res, 200, 'ok');
+    const who = clientIdentity(req);
+    if (!ALLOWED_USERS.has(who.user) && !who.groups.includes('system:masters')) {
+      return text(res, 403, `Forbidden (user=${who.user}, verb=get, resource=nodes, subresource=proxy)`);
+    }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
     if (!m || req.method !== 'GET') return text(res, 404, `404 page not found: ${url.pathname}`);
     const [ns, pod, container] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!)];
@@ -116,7 +122,8 @@ export class KubeletServer {
     try {
       uid = (await this.api.get(`/api/v1/namespaces/${ns}/pods/${pod}`)).metadata.uid as string;
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      // 403: the Node authorizer hides pods not bound to this node
+      if (isNotFound(err) || (err instanceof ApiError && err.code === 403)) return undefined;
       throw err;
     }
     const dir = join(this.cfg.dataDir, 'pods', uid, 'logs', container);
@@ -128,6 +135,15 @@ export class KubeletServer {
     const n = runs[runs.length - (previous ? 2 : 1)];
     return n === undefined ? undefined : logPath(join(this.cfg.dataDir, 'pods', uid), container, n);
   }
+}
+
+const ALLOWED_USERS = new Set(['kube-apiserver-kubelet-client', 'system:kube-apiserver']);
+
+function clientIdentity(req: IncomingMessage): { user: string; groups: string[] } {
+  const cert = (req.socket as TLSSocket).getPeerCertificate?.();
+  const subject = (cert?.subject ?? {}) as unknown as Record<string, string | string[] | undefined>;
+  const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  return { user: list(subject.CN)[0] ?? '', groups: list(subject.O) };
 }
 
 function text(res: ServerResponse, code: number, body: string): void {
