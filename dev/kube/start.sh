@@ -28,8 +28,11 @@ wait_for kine 60 port_open 127.0.0.1 "$KINE_PORT"
 # must serve $KUBE_DIR/node-agent-serving.crt). By default it is not verified, so a self-signed cert also works.
 kubelet_ca=()
 [[ ${KUBE_VERIFY_NODE_AGENT:-0} == 1 ]] && kubelet_ca=(--kubelet-certificate-authority="$PKI/ca.crt")
+# The 'kubernetes' Service keeps no endpoints: an Endpoints address may not be loopback, and 127.0.0.1 is the only one
+# this apiserver has (the lease reconciler would fail every 10s). In-cluster clients use 127.0.0.1:$KUBE_APISERVER_PORT.
 start_bg kube-apiserver "$BIN/kube-apiserver" \
   --bind-address=127.0.0.1 --secure-port="$KUBE_APISERVER_PORT" --advertise-address=127.0.0.1 \
+  --endpoint-reconciler-type=none \
   --etcd-servers="http://127.0.0.1:$KINE_PORT" \
   --service-cluster-ip-range="$KUBE_SERVICE_CIDR" \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \

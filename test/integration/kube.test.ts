@@ -25,12 +25,13 @@ function statusCode(err: unknown): number | undefined {
 }
 
 /** Poll fn until it returns a value other than undefined, or fail after timeoutMs. */
-async function eventually<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+async function eventually<T>(what: string | (() => string), timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(250);
   }
 }
@@ -86,25 +87,41 @@ test('a CRD serves custom objects that can be watched (ADDED, MODIFIED, DELETED)
     });
 
     const events: { type: string; name: string; size?: number; phase?: string; rv: string }[] = [];
-    const watchDone = { err: undefined as unknown, ended: false };
-    const controller = await new k8s.Watch(kc).watch(
-      `/apis/${group}/${version}/namespaces/${ns}/${plural}`,
-      { allowWatchBookmarks: false },
-      (
-        type,
-        obj: { metadata: { name: string; resourceVersion: string }; spec?: { size?: number }; status?: { phase?: string } },
-      ) => {
-        events.push({
-          type,
-          name: obj.metadata.name,
-          size: obj.spec?.size,
-          phase: obj.status?.phase,
-          rv: obj.metadata.resourceVersion,
-        });
-      },
-      (err) => {
-        watchDone.err = err;
-        watchDone.ended = true;
+    let watchDone = { err: undefined as unknown, ended: false };
+    // A fresh CRD's watch cache may still be initializing: the apiserver answers 429 (Retry-After) until it is.
+    const controller = await eventually(
+      () => `a watch on the new CRD (last error: ${String(watchDone.err)})`,
+      30_000,
+      async () => {
+        const done = { err: undefined as unknown, ended: false };
+        watchDone = done;
+        const c = await new k8s.Watch(kc).watch(
+          `/apis/${group}/${version}/namespaces/${ns}/${plural}`,
+          { allowWatchBookmarks: false },
+          (
+            type,
+            obj: {
+              metadata: { name: string; resourceVersion: string };
+              spec?: { size?: number };
+              status?: { phase?: string };
+            },
+          ) => {
+            events.push({
+              type,
+              name: obj.metadata.name,
+              size: obj.spec?.size,
+              phase: obj.status?.phase,
+              rv: obj.metadata.resourceVersion,
+            });
+          },
+          (err) => {
+            done.err = err;
+            done.ended = true;
+          },
+        );
+        if (!done.ended) return c;
+        c.abort();
+        return undefined;
       },
     );
     try {
@@ -147,7 +164,11 @@ test('a CRD serves custom objects that can be watched (ADDED, MODIFIED, DELETED)
       assert.equal(got.status.phase, 'Ready');
 
       await custom.deleteNamespacedCustomObject({ group, version, namespace: ns, plural, name });
-      await eventually('DELETED event', 15_000, async () => (events.some((e) => e.type === 'DELETED') ? true : undefined));
+      await eventually(
+        () => `DELETED event (saw ${JSON.stringify(events)}, watch ended: ${watchDone.ended} ${String(watchDone.err)})`,
+        15_000,
+        async () => (events.some((e) => e.type === 'DELETED') ? true : undefined),
+      );
 
       const mine = events.filter((e) => e.name === name);
       assert.equal(mine[0]?.type, 'ADDED');
@@ -168,7 +189,7 @@ test('a CRD serves custom objects that can be watched (ADDED, MODIFIED, DELETED)
         [...rvs].sort((a, b) => a - b),
         rvs,
       );
-      assert.equal(watchDone.err, undefined, `watch ended with an error: ${String(watchDone.err)}`);
+      assert.equal(watchDone.ended, false, `watch ended early: ${String(watchDone.err)}`);
 
       await assert.rejects(
         custom.getNamespacedCustomObject({ group, version, namespace: ns, plural, name }),
