@@ -14,10 +14,16 @@ export class LogWriter {
   private readonly out: WriteStream;
   private pending = 0;
   private closed = false;
+  /** Resolves when every attached stream ended and the file has been written out. */
+  readonly done: Promise<void>;
 
   constructor(readonly file: string) {
     mkdirSync(join(file, '..'), { recursive: true });
     this.out = createWriteStream(file, { flags: 'a' });
+    this.done = new Promise((resolve) => {
+      this.out.on('finish', resolve);
+      this.out.on('error', () => resolve());
+    });
   }
 
   /** Split a stream into lines, each written with its arrival time. */

@@ -273,6 +273,7 @@ export class PodWorker {
     log('container started', { pod: this.key(), container: c.name, pid: proc.pid, argv });
 
     const exit = await proc.exited;
+    await Promise.race([logs.done, sleep(2000)]); // the last lines reach the file before the status is written
     this.procs.delete(c.name);
     this.running.delete(c.name);
     if (this.procs.size) this.deps.state.record(this.uid, this.namespace, this.name, [...this.procs.values()].map((p) => p.pid));
