@@ -24,10 +24,10 @@ wait_for kine 60 port_open 127.0.0.1 "$KINE_PORT"
 
 # --- kube-apiserver ---
 # Kubelet connections (logs/exec/port-forward to the node agent on 127.0.0.1:$NODE_AGENT_PORT) use the kubelet client
-# cert; the node agent's serving cert is verified against the cluster CA only when KUBE_VERIFY_NODE_AGENT=1 (it then
-# must serve $KUBE_DIR/node-agent-serving.crt). By default it is not verified, so a self-signed cert also works.
-kubelet_ca=()
-[[ ${KUBE_VERIFY_NODE_AGENT:-0} == 1 ]] && kubelet_ca=(--kubelet-certificate-authority="$PKI/ca.crt")
+# cert, and verify the node agent's serving cert ($KUBE_DIR/node-agent-serving.crt) against the cluster CA.
+# KUBE_VERIFY_NODE_AGENT=0 turns that check off (for a node agent with a self-signed cert).
+kubelet_ca=(--kubelet-certificate-authority="$PKI/ca.crt")
+[[ ${KUBE_VERIFY_NODE_AGENT:-1} == 0 ]] && kubelet_ca=()
 # The 'kubernetes' Service keeps no endpoints: an Endpoints address may not be loopback, and 127.0.0.1 is the only one
 # this apiserver has (the lease reconciler would fail every 10s). In-cluster clients use 127.0.0.1:$KUBE_APISERVER_PORT.
 start_bg kube-apiserver "$BIN/kube-apiserver" \
