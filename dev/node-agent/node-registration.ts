@@ -84,8 +84,16 @@ export class NodeRegistration {
     } catch (err) {
       log('cannot read apiserver version', { err: errMsg(err) });
     }
+    await this.createNode();
+    await this.heartbeat();
+    await this.renewLease();
+    this.timers.push(setInterval(() => void this.heartbeat(), STATUS_MS));
+    this.timers.push(setInterval(() => void this.renewLease(), LEASE_RENEW_MS));
+  }
+
+  private nodeObject(): Json {
     const name = this.cfg.nodeName;
-    const node: Json = {
+    return {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: {
@@ -102,9 +110,13 @@ export class NodeRegistration {
       spec: {},
       status: this.status(),
     };
+  }
+
+  private async createNode(): Promise<void> {
+    const name = this.cfg.nodeName;
     let created: Json;
     try {
-      created = await this.api.post('/api/v1/nodes', node);
+      created = await this.api.post('/api/v1/nodes', this.nodeObject());
       log('node registered', { name });
     } catch (err) {
       if (!isConflict(err)) throw err;
@@ -112,16 +124,18 @@ export class NodeRegistration {
       log('node already registered', { name });
     }
     this.nodeUid = created.metadata.uid as string;
-    await this.heartbeat();
-    await this.renewLease();
-    this.timers.push(setInterval(() => void this.heartbeat(), STATUS_MS));
-    this.timers.push(setInterval(() => void this.renewLease(), LEASE_RENEW_MS));
   }
 
   async heartbeat(): Promise<void> {
     try {
       await this.api.patch(`/api/v1/nodes/${this.cfg.nodeName}/status`, { status: this.status() }, 'strategic');
     } catch (err) {
+      if (isNotFound(err)) {
+        // the Node was deleted (or the control plane's store was reset): register again, as the kubelet does
+        log('node object missing, registering again');
+        await this.createNode().catch((e) => log('node re-registration failed', { err: errMsg(e) }));
+        return;
+      }
       log('node status update failed', { err: errMsg(err) });
     }
   }
