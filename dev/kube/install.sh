@@ -7,7 +7,7 @@ source "$DEV_DIR/kube/versions.sh"
 
 command -v go >/dev/null || die "go is not installed"
 command -v gcc >/dev/null || apt_install gcc libc6-dev   # kine's SQLite driver needs cgo
-apt_install openssl
+apt_install openssl curl
 
 build_kube() {
   local out; out=$(kube_bin_dir)
