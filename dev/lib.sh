@@ -34,8 +34,12 @@ logfile() { echo "$STACK_DIR/logs/$1.log"; }
 
 # is_running NAME: true when NAME's recorded pid is alive.
 is_running() {
-  local f; f=$(pidfile "$1")
-  [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
+  local f pid; f=$(pidfile "$1")
+  [[ -f $f ]] || return 1
+  pid=$(cat "$f")
+  kill -0 "$pid" 2>/dev/null || return 1
+  # a killed process nobody has reaped yet (a zombie) is not running
+  [[ $(ps -o stat= -p "$pid" 2>/dev/null) != Z* ]]
 }
 
 # start_bg NAME CMD...: start CMD detached (own session), log to logs/NAME.log, record its pid.
