@@ -8,16 +8,15 @@ import { isAlreadyExists, type KubeClients } from '../lib/kube.js';
 export interface JobRequest {
   namespace: string;
   name: string;
-  image: string;
-  command?: string[];
-  args: string[];
-  /** env by reference only: values here are never secrets */
-  env?: k8s.V1EnvVar[];
   labels?: Record<string, string>;
   owner?: OwnerReference;
   backoffLimit?: number;
   activeDeadlineSeconds?: number;
-  serviceAccountName?: string;
+  /** containers carry env by reference only: nothing in a JobRequest is a secret (it is workflow state) */
+  pod: Pick<
+    k8s.V1PodSpec,
+    'containers' | 'initContainers' | 'volumes' | 'serviceAccountName' | 'nodeSelector' | 'securityContext'
+  >;
 }
 
 export interface JobOutcome {
@@ -49,27 +48,28 @@ export function buildJob(req: JobRequest): k8s.V1Job {
       ownerReferences: req.owner ? [{ ...req.owner, controller: true, blockOwnerDeletion: true }] : undefined,
     },
     spec: {
-      backoffLimit: req.backoffLimit ?? 0,
+      backoffLimit: req.backoffLimit ?? 0, // the workflow retries, with backoff and a record of each attempt
       activeDeadlineSeconds: req.activeDeadlineSeconds,
       template: {
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
-          serviceAccountName: req.serviceAccountName,
-          containers: [
-            {
-              name: 'stashflow',
-              image: req.image,
-              command: req.command,
-              args: req.args,
-              env: req.env,
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-            },
-          ],
+          ...req.pod,
+          containers: req.pod.containers.map((c) => ({ terminationMessagePolicy: 'FallbackToLogsOnError', ...c })),
         },
       },
     },
   };
+}
+
+/** A Job name derived from its session and attempt, within the 63 characters a label value (job-name) allows. */
+export function jobName(prefix: string, session: string, attempt: number): string {
+  const full = `${prefix}-${session}-${attempt}`;
+  if (full.length <= 63) return full;
+  let h = 0;
+  for (const ch of full) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
+  const tail = `-${h.toString(36)}-${attempt}`;
+  return full.slice(0, 63 - tail.length).replace(/[-.]+$/, '') + tail;
 }
 
 export function createJobActivities(kube: KubeClients) {
@@ -89,7 +89,9 @@ export function createJobActivities(kube: KubeClients) {
     const pod = pods.items
       .filter((p) => p.status?.phase === wanted)
       .sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0];
-    return pod?.status?.containerStatuses?.[0]?.state?.terminated?.message ?? undefined;
+    const main = pod?.spec?.containers.at(-1)?.name;
+    const status = pod?.status?.containerStatuses?.find((c) => c.name === main) ?? pod?.status?.containerStatuses?.[0];
+    return status?.state?.terminated?.message ?? undefined;
   }
 
   async function awaitJob(ref: { namespace: string; name: string; pollMs?: number }): Promise<JobOutcome> {

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `stashflow`: the one command entry. Subcommands grow with the product (trigger, status, snapshots, restore, ...).
-import { parseArgs } from 'node:util';
-import { runSmoke } from '../functions/smoke.js';
+import { functionTable } from './function-table.js';
 
-const usage = `usage: stashflow <command>
+const usage = () => `usage: stashflow <command>
 
 commands:
-  function smoke --message TEXT   run the smoke function (inside a Job)
-  version                         print the version
+  function <name> [flags]   run a function (what backup and restore Jobs run):
+${Object.entries(functionTable)
+  .map(([name, f]) => `      ${name.padEnd(22)} ${f.summary}`)
+  .join('\n')}
+  version                   print the version
 `;
 
 function fail(msg: string, code = 2): never {
@@ -20,13 +22,10 @@ async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'function': {
       const [fn, ...fargs] = rest;
-      if (fn === 'smoke') {
-        const { values } = parseArgs({ args: fargs, options: { message: { type: 'string' } }, strict: true });
-        if (!values.message) fail('function smoke: --message is required');
-        runSmoke(values.message);
-        return;
-      }
-      return fail(`unknown function '${fn ?? ''}'\n${usage}`);
+      const entry = fn ? functionTable[fn] : undefined;
+      if (!entry) return fail(`unknown function '${fn ?? ''}'\n${usage()}`);
+      await entry.main(fargs);
+      return;
     }
     case 'version':
       console.log('stashflow 0.1.0');
@@ -34,10 +33,10 @@ async function main(argv: string[]): Promise<void> {
     case undefined:
     case '-h':
     case '--help':
-      process.stdout.write(usage);
+      process.stdout.write(usage());
       return;
     default:
-      fail(`unknown command '${cmd}'\n${usage}`);
+      fail(`unknown command '${cmd}'\n${usage()}`);
   }
 }
 

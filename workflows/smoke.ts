@@ -31,8 +31,7 @@ export async function smokeWorkflow(input: SmokeInput): Promise<JobOutcome> {
   await ensureJob({
     namespace: input.namespace,
     name,
-    image: input.image,
-    args: ['function', 'smoke', '--message', input.message],
+    pod: { containers: [{ name: 'smoke', image: input.image, args: ['function', 'smoke', '--message', input.message] }] },
     labels: { 'stashflow.dev/workflow': 'smoke' },
   });
   const outcome = await awaitJob({ namespace: input.namespace, name });

@@ -1,0 +1,21 @@
+// `stashflow function <name> ...`: what a Job runs. One line per function; each parses its own flags.
+import { parseArgs } from 'node:util';
+import { runMaintenance } from '../functions/restic-maintenance.js';
+import { runSmoke } from '../functions/smoke.js';
+
+export type FunctionMain = (argv: string[]) => Promise<unknown>;
+
+export const functionTable: Record<string, { summary: string; main: FunctionMain }> = {
+  smoke: {
+    summary: 'report a message through the termination message (stack smoke)',
+    main: async (argv) => {
+      const { values } = parseArgs({ args: argv, options: { message: { type: 'string' } }, strict: true });
+      if (!values.message) throw new Error('function smoke: --message is required');
+      runSmoke(values.message);
+    },
+  },
+  'restic-maintenance': {
+    summary: 'apply a retention policy (--keep-*, --prune, --dry-run), --check, report repository stats',
+    main: runMaintenance,
+  },
+};
