@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `stashflow`: the one command entry. Subcommands grow with the product (trigger, status, snapshots, restore, ...).
 import { functionTable } from './function-table.js';
+import { trigger } from './commands/trigger.js';
 
 const usage = () => `usage: stashflow <command>
 
@@ -9,6 +10,7 @@ commands:
 ${Object.entries(functionTable)
   .map(([name, f]) => `      ${name.padEnd(22)} ${f.summary}`)
   .join('\n')}
+  trigger <ns>/<config>     create a BackupSession now (trigger --help)
   version                   print the version
 `;
 
@@ -27,6 +29,9 @@ async function main(argv: string[]): Promise<void> {
       await entry.main(fargs);
       return;
     }
+    case 'trigger':
+      process.exitCode = await trigger(rest, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      return;
     case 'version':
       console.log('stashflow 0.1.0');
       return;

@@ -28,3 +28,14 @@ export const restoreSessionWorkflowId = (ref: SessionRef): string => `restoreses
 /** Stash names a scheduled BackupSession `<config>-<unix seconds>`; the same name for the same slot makes creation idempotent. */
 export const backupSessionName = (config: string, scheduledAtMs: number): string =>
   `${config}-${Math.floor(scheduledAtMs / 1000)}`;
+
+/** Workflow id prefix of a Schedule's runs; Temporal appends `-<scheduled time>` to it for each firing. */
+export const createBackupSessionWorkflowIdPrefix = (ref: ObjectRef): string => `createbackupsession:${ref.namespace}/${ref.name}`;
+
+/** What one firing did: `created` false means nothing was created, and `reason` says why. */
+export interface CreateBackupSessionResult {
+  sessionName: string;
+  created: boolean;
+  reason: 'Created' | 'AlreadyExists' | 'Paused' | 'NotFound' | 'Deleting';
+  message: string;
+}

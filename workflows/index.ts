@@ -1,2 +1,3 @@
 // Every workflow the worker registers.
 export { smokeWorkflow } from './smoke.js';
+export { createBackupSession } from './create-backup-session.js';

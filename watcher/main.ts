@@ -1,0 +1,71 @@
+// The watcher process (`node dist/watcher/main.js`): config, clients, leader election, informers and reconcilers.
+// SIGTERM/SIGINT stop it gracefully (queues stop, the lease is released so a standby takes over at once);
+// losing the lease exits non-zero, as client-go's leader election does, and the Deployment restarts it.
+import { ConfigError } from '../lib/config.js';
+import { createKubeClients, loadKubeConfig } from '../lib/kube.js';
+import { createLogger } from '../lib/log.js';
+import { connectClient } from '../lib/temporal.js';
+import { loadWatcherConfig } from './config.js';
+import { Watcher } from './watcher.js';
+
+const log = createLogger('watcher');
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = loadWatcherConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.error(`configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const kube = createKubeClients(loadKubeConfig(cfg.kubeconfig));
+  const client = await connectClient(cfg);
+  const watcher = new Watcher({
+    cfg,
+    kube,
+    client,
+    log,
+    onLostLeadership: () => {
+      log.error('leadership lost; exiting');
+      process.exit(1);
+    },
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    watcher
+      .stop()
+      .then(() => client.connection.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err: String(err) }, 'unclean stop');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  log.info(
+    {
+      identity: cfg.identity,
+      lease: `${cfg.leaseNamespace}/${cfg.leaseName}`,
+      taskQueue: cfg.taskQueue,
+      temporal: cfg.temporalAddress,
+      temporalNamespace: cfg.temporalNamespace,
+      watchNamespace: cfg.watchNamespace ?? '(all)',
+    },
+    'watcher starting',
+  );
+  watcher.start();
+}
+
+main().catch((err: unknown) => {
+  log.error({ err: err instanceof Error ? err.message : String(err) }, 'watcher failed');
+  process.exit(1);
+});

@@ -1,0 +1,256 @@
+// BackupConfiguration ↔ one Temporal Schedule (id scheduleId()). Level-triggered and idempotent: each call reads
+// the object from the informer cache and the Schedule from Temporal, and writes only what differs.
+//
+// - finalizer `stashflow.dev/schedule` first, so a deletion is always seen; on deletionTimestamp the Schedule is
+//   deleted (not found is fine) and the finalizer removed; an object gone from the cache also means "no Schedule".
+// - spec.schedule invalid → no Schedule (an existing one is deleted), phase Invalid, ValidationPassed=False
+//   (ResourceValidationFailed, message naming spec.schedule) and a Warning Event InvalidSchedule.
+// - valid → Schedule created/updated (paused = spec.paused, overlap SKIP, catch-up window from config),
+//   ScheduleCreated=True. We replace Stash's CronJob by a Schedule, so the condition Stash calls
+//   CronJobCreated/CronJobCreationSucceeded|Failed is ScheduleCreated/ScheduleCreationSucceeded|Failed here.
+// - Repository missing → RepositoryFound=False (RepositoryNotAvailable), phase NotReady, and the Schedule is kept:
+//   the session then fails with a message naming the Repository (Stash behaves the same way); once the Repository
+//   appears, the Repository informer re-enqueues the configuration and it becomes Ready.
+// Status is a merge patch of the status subresource, written only when phase/conditions/observedGeneration change.
+import * as k8s from '@kubernetes/client-node';
+import { ScheduleNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
+import { resources, type BackupConfiguration, type BackupConfigurationStatus } from '../api/types.js';
+import { isNotFound, type KubeClients } from '../lib/kube.js';
+import type { Logger } from '../lib/log.js';
+import { scheduleId } from '../workflows/contracts.js';
+import { findCondition, sameConditions, setCondition } from './conditions.js';
+import { validateCron } from './cron.js';
+import { recordEvent } from './events.js';
+import { desiredSchedule, diffSchedule, type ScheduleSettings } from './schedule.js';
+
+export const FINALIZER = 'stashflow.dev/schedule';
+export const conditionTypes = {
+  validation: 'ValidationPassed',
+  schedule: 'ScheduleCreated',
+  repository: 'RepositoryFound',
+} as const;
+
+const BC = resources.BackupConfiguration;
+const REPO = resources.Repository;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_NOT_FOUND = 5;
+
+export interface BackupConfigurationDeps {
+  kube: KubeClients;
+  client: Client;
+  log: Logger;
+  settings: ScheduleSettings;
+  /** the informer cache */
+  get: (namespace: string, name: string) => BackupConfiguration | undefined;
+}
+
+export interface Facts {
+  validation: { ok: true } | { ok: false; message: string };
+  schedule: { ok: boolean; message: string };
+  repository: { found: boolean; message: string };
+}
+
+/** The status a BackupConfiguration should have given what was found (pure). */
+export function computeStatus(bc: BackupConfiguration, f: Facts, now: string): BackupConfigurationStatus {
+  const gen = bc.metadata.generation;
+  let conds = bc.status?.conditions;
+  conds = setCondition(
+    conds,
+    f.validation.ok
+      ? { type: conditionTypes.validation, status: 'True', reason: 'ResourceValidationPassed', message: 'Successfully validated.', observedGeneration: gen }
+      : { type: conditionTypes.validation, status: 'False', reason: 'ResourceValidationFailed', message: f.validation.message, observedGeneration: gen },
+    now,
+  );
+  conds = setCondition(
+    conds,
+    {
+      type: conditionTypes.schedule,
+      status: f.schedule.ok ? 'True' : 'False',
+      reason: f.schedule.ok ? 'ScheduleCreationSucceeded' : 'ScheduleCreationFailed',
+      message: f.schedule.message,
+      observedGeneration: gen,
+    },
+    now,
+  );
+  conds = setCondition(
+    conds,
+    {
+      type: conditionTypes.repository,
+      status: f.repository.found ? 'True' : 'False',
+      reason: f.repository.found ? 'RepositoryAvailable' : 'RepositoryNotAvailable',
+      message: f.repository.message,
+      observedGeneration: gen,
+    },
+    now,
+  );
+  const phase = !f.validation.ok ? 'Invalid' : f.schedule.ok && f.repository.found ? 'Ready' : 'NotReady';
+  return { observedGeneration: gen, phase, conditions: conds };
+}
+
+export function statusChanged(old: BackupConfigurationStatus | undefined, next: BackupConfigurationStatus): boolean {
+  return (
+    old?.phase !== next.phase || old?.observedGeneration !== next.observedGeneration || !sameConditions(old?.conditions, next.conditions)
+  );
+}
+
+const isScheduleNotFound = (err: unknown) =>
+  err instanceof ScheduleNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND);
+
+export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
+  async function deleteSchedule(id: string): Promise<boolean> {
+    try {
+      await d.client.schedule.getHandle(id).delete();
+      d.log.info({ scheduleId: id }, 'schedule deleted');
+      return true;
+    } catch (err) {
+      if (isScheduleNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async function patchMeta(bc: BackupConfiguration, finalizers: string[]): Promise<BackupConfiguration> {
+    return (await d.kube.custom.patchNamespacedCustomObject(
+      {
+        group: BC.group,
+        version: BC.version,
+        plural: BC.plural,
+        namespace: bc.metadata.namespace!,
+        name: bc.metadata.name,
+        // resourceVersion makes this a compare-and-swap: a concurrent change fails with 409 and is retried
+        body: { metadata: { finalizers, resourceVersion: bc.metadata.resourceVersion } },
+      },
+      mergePatch,
+    )) as BackupConfiguration;
+  }
+
+  async function event(bc: BackupConfiguration, type: 'Normal' | 'Warning', reason: string, message: string) {
+    await recordEvent(d.kube, bc, type, reason, message).catch((err: unknown) =>
+      d.log.warn({ err: String(err), namespace: bc.metadata.namespace, name: bc.metadata.name, reason }, 'event not recorded'),
+    );
+  }
+
+  async function repositoryFact(bc: BackupConfiguration): Promise<Facts['repository']> {
+    const name = bc.spec.repository?.name;
+    const ns = bc.spec.repository?.namespace || bc.metadata.namespace!;
+    if (!name) return { found: false, message: 'spec.repository.name is not set' };
+    try {
+      await d.kube.custom.getNamespacedCustomObject({ group: REPO.group, version: REPO.version, plural: REPO.plural, namespace: ns, name });
+      return { found: true, message: `Repository ${ns}/${name} exists.` };
+    } catch (err) {
+      if (isNotFound(err)) return { found: false, message: `Repository ${ns}/${name} (spec.repository) does not exist.` };
+      throw err;
+    }
+  }
+
+  /** Creates or updates the Schedule; returns what happened, or an invalid-argument message from Temporal. */
+  async function ensureSchedule(bc: BackupConfiguration, cron: string): Promise<{ action: 'created' | 'updated' | 'unchanged' } | { invalid: string }> {
+    const want = desiredSchedule(bc, cron, d.settings);
+    const handle = d.client.schedule.getHandle(want.scheduleId);
+    let diff: 'create' | 'none' | 'update' | 'recreate';
+    try {
+      diff = diffSchedule(await handle.describe(), want);
+    } catch (err) {
+      if (!isScheduleNotFound(err)) throw err;
+      diff = 'create';
+    }
+    try {
+      if (diff === 'none') return { action: 'unchanged' };
+      if (diff === 'update') {
+        const { scheduleId: _id, memo: _memo, ...rest } = want.options;
+        await handle.update(() => ({ ...rest, state: { paused: rest.state?.paused, note: rest.state?.note } }));
+        return { action: 'updated' };
+      }
+      if (diff === 'recreate') await deleteSchedule(want.scheduleId);
+      await d.client.schedule.create(want.options);
+      return { action: 'created' };
+    } catch (err) {
+      if (isGrpcServiceError(err) && err.code === GRPC_INVALID_ARGUMENT) return { invalid: err.details || err.message };
+      throw err;
+    }
+  }
+
+  async function writeStatus(bc: BackupConfiguration, next: BackupConfigurationStatus): Promise<void> {
+    if (!statusChanged(bc.status, next)) return;
+    await d.kube.custom.patchNamespacedCustomObjectStatus(
+      { group: BC.group, version: BC.version, plural: BC.plural, namespace: bc.metadata.namespace!, name: bc.metadata.name, body: { status: next } },
+      mergePatch,
+    );
+  }
+
+  return async function reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const id = scheduleId({ namespace, name });
+    const log = d.log.child({ namespace, name, scheduleId: id });
+    let bc = d.get(namespace, name);
+    if (!bc) {
+      if (await deleteSchedule(id)) log.info('backupconfiguration gone: schedule removed');
+      return;
+    }
+    const finalizers = bc.metadata.finalizers ?? [];
+    if (bc.metadata.deletionTimestamp) {
+      if (!finalizers.includes(FINALIZER)) return;
+      await deleteSchedule(id);
+      try {
+        await patchMeta(bc, finalizers.filter((f) => f !== FINALIZER));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      log.info('backupconfiguration deleted: schedule removed, finalizer released');
+      return;
+    }
+    if (!finalizers.includes(FINALIZER)) {
+      bc = await patchMeta(bc, [...finalizers, FINALIZER]);
+      log.info('finalizer added');
+    }
+
+    const now = new Date().toISOString();
+    const repository = await repositoryFact(bc);
+    const cron = validateCron(bc.spec.schedule);
+    let invalid = cron.ok ? undefined : `spec.schedule ${cron.error}`;
+    let scheduled: Awaited<ReturnType<typeof ensureSchedule>> | undefined;
+    if (cron.ok) {
+      try {
+        scheduled = await ensureSchedule(bc, cron.cron);
+      } catch (err) {
+        const message = `Schedule ${id} could not be created or updated: ${err instanceof Error ? err.message : String(err)}`;
+        const next = computeStatus(bc, { validation: { ok: true }, schedule: { ok: false, message }, repository }, now);
+        if (findCondition(bc.status?.conditions, conditionTypes.schedule)?.message !== message)
+          await event(bc, 'Warning', 'ScheduleCreationFailed', message);
+        await writeStatus(bc, next);
+        throw err; // retried with backoff by the queue
+      }
+      if ('invalid' in scheduled) invalid = `spec.schedule "${cron.cron}" rejected by Temporal: ${scheduled.invalid}`;
+    }
+
+    if (invalid !== undefined) {
+      if (await deleteSchedule(id)) log.info('schedule removed: spec.schedule invalid');
+      const next = computeStatus(
+        bc,
+        { validation: { ok: false, message: invalid }, schedule: { ok: false, message: 'Schedule not created: spec.schedule is invalid.' }, repository },
+        now,
+      );
+      const old = findCondition(bc.status?.conditions, conditionTypes.validation);
+      if (old?.status !== 'False' || old.message !== invalid) {
+        await event(bc, 'Warning', 'InvalidSchedule', invalid);
+        log.warn({ reason: 'InvalidSchedule' }, invalid);
+      }
+      await writeStatus(bc, next);
+      return;
+    }
+
+    const action = scheduled && 'action' in scheduled ? scheduled.action : 'unchanged';
+    if (action !== 'unchanged') {
+      log.info({ paused: bc.spec.paused === true, schedule: bc.spec.schedule }, `schedule ${action}`);
+      await event(bc, 'Normal', action === 'created' ? 'ScheduleCreated' : 'ScheduleUpdated', `Schedule ${id} ${action} (${bc.spec.schedule}${bc.spec.paused ? ', paused' : ''}).`);
+    }
+    if (!repository.found && findCondition(bc.status?.conditions, conditionTypes.repository)?.status !== 'False')
+      await event(bc, 'Warning', 'RepositoryNotAvailable', repository.message);
+    const next = computeStatus(
+      bc,
+      { validation: { ok: true }, schedule: { ok: true, message: `Schedule ${id} is in place.` }, repository },
+      now,
+    );
+    await writeStatus(bc, next);
+  };
+}

@@ -1,0 +1,179 @@
+// The watcher: leader election, then (only while leading) informers on BackupConfigurations, BackupSessions,
+// RestoreSessions and Repositories, one WorkQueue per kind, and the reconcilers. Informer callbacks only enqueue
+// keys; a queue reconciles one key at a time from the cache. Used by watcher/main.ts and in-process by tests.
+import type * as k8s from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import { resources, type BackupConfiguration, type BackupSession, type Kind, type RestoreSession } from '../api/types.js';
+import type { KubeClients } from '../lib/kube.js';
+import type { Logger } from '../lib/log.js';
+import type { WatcherConfig } from './config.js';
+import { ResilientInformer } from './informer.js';
+import { LeaderElector } from './leader.js';
+import { WorkQueue } from './queue.js';
+import { makeBackupConfigurationReconciler } from './reconcile-backup-configuration.js';
+import { makeSessionReconcilers } from './reconcile-sessions.js';
+
+export type WatcherSettings = Pick<
+  WatcherConfig,
+  | 'taskQueue'
+  | 'leaseNamespace'
+  | 'leaseName'
+  | 'identity'
+  | 'leaseDurationMs'
+  | 'renewDeadlineMs'
+  | 'retryPeriodMs'
+  | 'watchNamespace'
+  | 'catchupWindowMs'
+  | 'resyncMs'
+>;
+
+export interface WatcherOptions {
+  cfg: WatcherSettings;
+  kube: KubeClients;
+  client: Client;
+  log: Logger;
+  /** called when the lease is lost (not on stop()); main exits non-zero, as client-go's callers do */
+  onLostLeadership?: () => void;
+}
+
+type Obj = k8s.KubernetesObject;
+
+export class Watcher {
+  private readonly elector: LeaderElector;
+  private informers: Array<ResilientInformer<Obj>> = [];
+  private queues: WorkQueue[] = [];
+  private stopping = false;
+
+  constructor(private readonly o: WatcherOptions) {
+    this.elector = new LeaderElector({
+      kc: o.kube.kc,
+      namespace: o.cfg.leaseNamespace,
+      name: o.cfg.leaseName,
+      identity: o.cfg.identity,
+      leaseDurationMs: o.cfg.leaseDurationMs,
+      renewDeadlineMs: o.cfg.renewDeadlineMs,
+      retryPeriodMs: o.cfg.retryPeriodMs,
+      log: o.log,
+      onStartedLeading: async () => {
+        try {
+          await this.startControllers();
+        } catch (err) {
+          // e.g. the CRDs are not installed: give the lease back and let the process exit (and be restarted)
+          o.log.error({ err: err instanceof Error ? err.message : String(err) }, 'controllers failed to start');
+          void this.stop().then(() => o.onLostLeadership?.());
+        }
+      },
+      onStoppedLeading: async () => {
+        await this.stopControllers();
+        if (!this.stopping) o.onLostLeadership?.();
+      },
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  start(): void {
+    this.elector.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.elector.stop();
+    await this.stopControllers();
+  }
+
+  /** resolves when every queue is idle (tests) */
+  async idle(): Promise<void> {
+    await Promise.all(this.queues.map((q) => q.idle()));
+  }
+
+  private informer<T extends Obj>(kind: Kind, onKey: (key: string) => void): ResilientInformer<T> {
+    const r = resources[kind];
+    const ns = this.o.cfg.watchNamespace;
+    const path = ns
+      ? `/apis/${r.group}/${r.version}/namespaces/${ns}/${r.plural}`
+      : `/apis/${r.group}/${r.version}/${r.plural}`;
+    const custom = this.o.kube.custom;
+    const list = (() =>
+      ns
+        ? custom.listNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace: ns })
+        : custom.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })) as unknown as k8s.ListPromise<T>;
+    const inf = new ResilientInformer<T>({
+      kc: this.o.kube.kc,
+      path,
+      list,
+      onKey,
+      resyncMs: this.o.cfg.resyncMs,
+      onError: (err, restartInMs) => this.o.log.warn({ kind, err: String(err), restartInMs }, 'watch failed; restarting'),
+    });
+    this.informers.push(inf as unknown as ResilientInformer<Obj>);
+    return inf;
+  }
+
+  private queue(kind: string, reconcile: (key: string) => Promise<void>): WorkQueue {
+    const q = new WorkQueue(reconcile, {
+      onError: (key, err, attempt) =>
+        this.o.log.warn({ kind, key, attempt, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; will retry'),
+    });
+    this.queues.push(q);
+    return q;
+  }
+
+  private async startControllers(): Promise<void> {
+    const { kube, client, log, cfg } = this.o;
+    // caches are filled by the informers below before any queue runs a key (keys arrive from their events)
+    let bcInf: ResilientInformer<BackupConfiguration & Obj> | undefined;
+    let bsInf: ResilientInformer<BackupSession & Obj> | undefined;
+    let rsInf: ResilientInformer<RestoreSession & Obj> | undefined;
+    const getBc = (ns: string, name: string) => bcInf?.informer.get(name, ns) as BackupConfiguration | undefined;
+
+    const bcQueue = this.queue(
+      'BackupConfiguration',
+      makeBackupConfigurationReconciler({
+        kube,
+        client,
+        log: log.child({ kind: 'BackupConfiguration' }),
+        settings: { taskQueue: cfg.taskQueue, catchupWindowMs: cfg.catchupWindowMs },
+        get: getBc,
+      }),
+    );
+    const sessions = makeSessionReconcilers({
+      client,
+      log: log.child({ kind: 'Session' }),
+      taskQueue: cfg.taskQueue,
+      getBackupSession: (ns, name) => bsInf?.informer.get(name, ns) as BackupSession | undefined,
+      getRestoreSession: (ns, name) => rsInf?.informer.get(name, ns) as RestoreSession | undefined,
+      getBackupConfiguration: getBc,
+    });
+    const bsQueue = this.queue('BackupSession', sessions.backupSession);
+    const rsQueue = this.queue('RestoreSession', sessions.restoreSession);
+
+    bcInf = this.informer<BackupConfiguration & Obj>('BackupConfiguration', (k) => bcQueue.add(k));
+    bsInf = this.informer<BackupSession & Obj>('BackupSession', (k) => bsQueue.add(k));
+    rsInf = this.informer<RestoreSession & Obj>('RestoreSession', (k) => rsQueue.add(k));
+    // a Repository appearing/disappearing changes the RepositoryFound condition of the configurations using it
+    this.informer<Obj>('Repository', (key) => {
+      const [ns, name] = key.split('/');
+      for (const bc of bcInf?.informer.list() ?? []) {
+        const repoNs = bc.spec.repository?.namespace || bc.metadata.namespace;
+        if (bc.spec.repository?.name === name && repoNs === ns) bcQueue.add(`${bc.metadata.namespace}/${bc.metadata.name}`);
+      }
+    });
+    // BackupConfigurations first: session search attributes read their cache
+    const [first, ...rest] = this.informers;
+    await first!.start();
+    await Promise.all(rest.map((i) => i.start()));
+    log.info({ watchNamespace: cfg.watchNamespace ?? '(all)', taskQueue: cfg.taskQueue }, 'controllers started');
+  }
+
+  private async stopControllers(): Promise<void> {
+    const informers = this.informers;
+    const queues = this.queues;
+    this.informers = [];
+    this.queues = [];
+    for (const q of queues) q.stop();
+    await Promise.all(informers.map((i) => i.stop().catch(() => undefined)));
+  }
+}
