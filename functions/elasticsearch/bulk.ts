@@ -45,7 +45,13 @@ interface BulkItem {
   error?: { type?: string; reason?: string };
 }
 
-export async function bulkLoadFile(client: Client, index: string, file: string, total: number, opts: BulkOptions = {}): Promise<BulkResult> {
+export async function bulkLoadFile(
+  client: Client,
+  index: string,
+  file: string,
+  total: number,
+  opts: BulkOptions = {},
+): Promise<BulkResult> {
   const workers = Math.max(1, opts.workers ?? 2);
   const maxBulkBytes = opts.maxBulkBytes ?? 5 << 20;
   const maxBulkDocs = opts.maxBulkDocs ?? 2000;

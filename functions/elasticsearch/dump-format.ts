@@ -39,7 +39,8 @@ export function formatDocLine(index: string, hit: { _id?: string | null; _routin
   const doc: DumpDoc = { _index: index, _id: String(hit._id), _source: hit._source };
   if (hit._routing !== undefined) doc._routing = hit._routing;
   // key order as in a search hit (elasticdump writes hits as ES returns them): _index, _id, _routing, _source
-  const ordered = hit._routing !== undefined ? { _index: doc._index, _id: doc._id, _routing: doc._routing, _source: doc._source } : doc;
+  const ordered =
+    hit._routing !== undefined ? { _index: doc._index, _id: doc._id, _routing: doc._routing, _source: doc._source } : doc;
   return JSON.stringify(ordered) + '\n';
 }
 
@@ -54,7 +55,12 @@ export function parseDocLine(line: string, lineNo: number, file: string): DumpDo
   const d = v as Partial<DumpDoc> & { routing?: string; fields?: { _routing?: string } };
   if (!d || typeof d !== 'object' || d._source === undefined) throw new Error(`${file}:${lineNo}: no _source`);
   const routing = d._routing ?? d.routing ?? d.fields?._routing;
-  return { _index: String(d._index ?? ''), _id: d._id === undefined || d._id === null ? '' : String(d._id), _source: d._source, ...(routing !== undefined ? { _routing: routing } : {}) };
+  return {
+    _index: String(d._index ?? ''),
+    _id: d._id === undefined || d._id === null ? '' : String(d._id),
+    _source: d._source,
+    ...(routing !== undefined ? { _routing: routing } : {}),
+  };
 }
 
 /** A _bulk pair (action + source) for one doc, as NDJSON text. */

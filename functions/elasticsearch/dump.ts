@@ -35,6 +35,8 @@ export interface DumpOptions extends IndexFilter {
   /** indices dumped at the same time (helps many small indices) */
   indexConcurrency?: number;
   keepAlive?: string;
+  /** glob patterns of template names to back up; default all user templates */
+  templates?: string[];
   progress?: { report: ProgressSink; done: ProgressSink };
 }
 
@@ -59,7 +61,7 @@ export async function dumpIndices(client: Client, dir: string, opts: DumpOptions
 
   let templates: Templates = { legacy: {}, index: [], component: [] };
   if (types.has('template')) {
-    templates = await readTemplates(client, opts.includeHidden);
+    templates = await readTemplates(client, opts.includeHidden, opts.templates);
     await writeJson(join(side, INDEX_TEMPLATES_FILE), { index_templates: templates.index });
     await writeJson(join(side, COMPONENT_TEMPLATES_FILE), { component_templates: templates.component });
   }

@@ -96,8 +96,14 @@ export async function loadDump(client: Client, dir: string, opts: LoadOptions = 
     const legacy: Record<string, Json> = {};
     for (const name of names) Object.assign(legacy, (await readFirstRaw(dir, name, files.get(name))) ?? {});
     const idx = await readJsonIfExists<{ index_templates?: NamedIndexTemplate[] }>(sidecarFile(dir, INDEX_TEMPLATES_FILE));
-    const comp = await readJsonIfExists<{ component_templates?: NamedComponentTemplate[] }>(sidecarFile(dir, COMPONENT_TEMPLATES_FILE));
-    templates = await writeTemplates(client, { legacy, index: idx?.index_templates ?? [], component: comp?.component_templates ?? [] });
+    const comp = await readJsonIfExists<{ component_templates?: NamedComponentTemplate[] }>(
+      sidecarFile(dir, COMPONENT_TEMPLATES_FILE),
+    );
+    templates = await writeTemplates(client, {
+      legacy,
+      index: idx?.index_templates ?? [],
+      component: comp?.component_templates ?? [],
+    });
   }
 
   const indices: LoadedIndex[] = [];
@@ -120,7 +126,11 @@ export async function loadDump(client: Client, dir: string, opts: LoadOptions = 
   };
 }
 
-async function readFirstRaw(dir: string, index: string, present: Set<DumpType> | undefined): Promise<Record<string, Json> | undefined> {
+async function readFirstRaw(
+  dir: string,
+  index: string,
+  present: Set<DumpType> | undefined,
+): Promise<Record<string, Json> | undefined> {
   if (!present?.has('template')) return undefined;
   return readJsonIfExists<Record<string, Json>>(join(dir, dumpFileName(index, 'template')));
 }
@@ -155,7 +165,8 @@ async function loadIndex(
     progress.done({ index, docsDone: 0, docsTotal: 0, bytesDone: 0, phase: 'load' });
     return { name: index, docs: 0, failed: 0, skipped: true };
   }
-  if (state === 'foreign') throw new Error(`index ${index} already exists in the target and was not restored from this backup: delete it or exclude it`);
+  if (state === 'foreign')
+    throw new Error(`index ${index} already exists in the target and was not restored from this backup: delete it or exclude it`);
   if (state === 'partial') await client.indices.delete({ index });
 
   const want = (t: DumpType) => types.has(t) && present.has(t);
@@ -195,7 +206,10 @@ async function loadIndex(
   }
 
   // back to the dump's values (null = the cluster default when the source had none set)
-  await client.indices.putSettings({ index, settings: { refresh_interval: refresh ?? null, number_of_replicas: replicas ?? null } as never });
+  await client.indices.putSettings({
+    index,
+    settings: { refresh_interval: refresh ?? null, number_of_replicas: replicas ?? null } as never,
+  });
   await client.indices.refresh({ index });
   await client.indices.putMapping({
     index,

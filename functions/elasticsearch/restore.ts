@@ -83,7 +83,8 @@ export async function restoreElasticsearch(opts: RestoreElasticsearchOptions): P
       wanted === 'latest'
         ? all.sort((x, y) => (x.time < y.time ? -1 : 1)).at(-1)
         : all.find((s) => s.id === wanted || s.short_id === wanted || s.id.startsWith(wanted));
-    if (!snap) throw new Error(wanted === 'latest' ? `no snapshot of host ${host} in the repository` : `snapshot ${wanted} not found`);
+    if (!snap)
+      throw new Error(wanted === 'latest' ? `no snapshot of host ${host} in the repository` : `snapshot ${wanted} not found`);
     result.snapshotId = snap.id;
 
     await rm(opts.interimDir, { recursive: true, force: true });
@@ -111,7 +112,9 @@ export async function restoreElasticsearch(opts: RestoreElasticsearchOptions): P
     });
     if (l.failed > 0) {
       const first = l.errors[0];
-      throw new Error(`${l.failed} documents failed to load${first ? ` (first: ${first.index}/${first.id}: ${first.type}: ${first.reason})` : ''}`);
+      throw new Error(
+        `${l.failed} documents failed to load${first ? ` (first: ${first.index}/${first.id}: ${first.type}: ${first.reason})` : ''}`,
+      );
     }
     result.phase = 'Succeeded';
   } catch (e) {
@@ -125,7 +128,12 @@ export async function restoreElasticsearch(opts: RestoreElasticsearchOptions): P
     await writeStashOutput(opts.outputDir, {
       targetStatus: {
         stats: [
-          { hostname: result.hostname, phase: result.phase, duration: formatDuration(result.durationMs), ...(result.error ? { error: result.error } : {}) },
+          {
+            hostname: result.hostname,
+            phase: result.phase,
+            duration: formatDuration(result.durationMs),
+            ...(result.error ? { error: result.error } : {}),
+          },
         ],
       },
     });
@@ -134,4 +142,3 @@ export async function restoreElasticsearch(opts: RestoreElasticsearchOptions): P
   if (result.phase === 'Failed') throw Object.assign(new Error(result.error), { result });
   return result;
 }
-
