@@ -1,14 +1,27 @@
 // createActivities(deps): every activity gets its clients from the entry point that made them, once.
 import type { KubeClients } from '../lib/kube.js';
+import { createRepositoryActivities } from './repository.js';
+import { createReportingActivities } from './reporting.js';
+import { createSessionActivities } from './sessions.js';
 import { createJobActivities } from './jobs.js';
 import { createBackupSessionActivities } from './backup-sessions.js';
 
 export interface ActivityDeps {
   kube: KubeClients;
+  /** the image our Jobs run (the local node agent maps it to our CLI) */
+  image: string;
+  pushgatewayUrl: string | undefined;
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createJobActivities(deps.kube), ...createBackupSessionActivities(deps.kube) };
+  const jobs = createJobActivities(deps.kube);
+  return {
+    ...jobs,
+    ...createBackupSessionActivities(deps.kube),
+    ...createSessionActivities(deps.kube, deps.image),
+    ...createRepositoryActivities(deps.kube, jobs),
+    ...createReportingActivities(deps.kube, deps.pushgatewayUrl),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

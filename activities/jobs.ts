@@ -3,7 +3,7 @@
 import { Context, heartbeat, sleep } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
 import type { OwnerReference } from '../api/types.js';
-import { isAlreadyExists, type KubeClients } from '../lib/kube.js';
+import { isAlreadyExists, isNotFound, type KubeClients } from '../lib/kube.js';
 
 export interface JobRequest {
   namespace: string;
@@ -62,15 +62,7 @@ export function buildJob(req: JobRequest): k8s.V1Job {
   };
 }
 
-/** A Job name derived from its session and attempt, within the 63 characters a label value (job-name) allows. */
-export function jobName(prefix: string, session: string, attempt: number): string {
-  const full = `${prefix}-${session}-${attempt}`;
-  if (full.length <= 63) return full;
-  let h = 0;
-  for (const ch of full) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
-  const tail = `-${h.toString(36)}-${attempt}`;
-  return full.slice(0, 63 - tail.length).replace(/[-.]+$/, '') + tail;
-}
+export { jobName } from '../api/names.js';
 
 export function createJobActivities(kube: KubeClients) {
   async function ensureJob(req: JobRequest): Promise<{ created: boolean }> {
@@ -123,5 +115,14 @@ export function createJobActivities(kube: KubeClients) {
     }
   }
 
-  return { ensureJob, awaitJob };
+  /** Deletes a Job and its pods (a cancelled session must not leave a backup running). */
+  async function deleteJob(ref: { namespace: string; name: string }): Promise<void> {
+    try {
+      await kube.batch.deleteNamespacedJob({ namespace: ref.namespace, name: ref.name, propagationPolicy: 'Background' });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  return { ensureJob, awaitJob, deleteJob };
 }

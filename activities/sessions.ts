@@ -17,7 +17,7 @@ export type BeginResult = { state: 'run'; createdAt: string } | { state: 'gone' 
 export interface FinishInput {
   kind: SessionKind;
   ref: SessionRef;
-  phase: 'Succeeded' | 'Failed' | 'Skipped';
+  phase: 'Succeeded' | 'Failed' | 'Skipped' | 'Invalid';
   conditions: Condition[];
   /** backup: the target's host stats; restore: host restore stats */
   backupStats?: HostBackupStats[];
@@ -158,7 +158,13 @@ export function createSessionActivities(kube: KubeClients, image: string) {
     return extra.length;
   }
 
+  /** Stash's retried/nextRetry on a BackupSession: what a person sees between two attempts. */
+  async function markSessionRetry(kind: SessionKind, ref: SessionRef, nextRetry: string): Promise<void> {
+    if (kind === 'BackupSession') await patchStatus(kube, kind, ref.namespace, ref.name, { retried: true, nextRetry });
+  }
+
   return {
+    markSessionRetry,
     beginSession,
     planSession,
     setSessionDeadline,

@@ -11,7 +11,7 @@ const workflowsPath = fileURLToPath(
 );
 
 export interface WorkerOptions {
-  cfg: Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>;
+  cfg: Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'> & Partial<Pick<Config, 'image' | 'pushgatewayUrl'>>;
   kube: KubeClients;
   maxConcurrentActivityTaskExecutions?: number;
 }
@@ -23,7 +23,11 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     namespace: opts.cfg.temporalNamespace,
     taskQueue: opts.cfg.taskQueue,
     workflowsPath,
-    activities: createActivities({ kube: opts.kube }),
+    activities: createActivities({
+      kube: opts.kube,
+      image: opts.cfg.image ?? 'stashflow/stashflow:latest',
+      pushgatewayUrl: opts.cfg.pushgatewayUrl,
+    }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
   });
   return { worker, connection };

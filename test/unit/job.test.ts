@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildJob, jobName } from '../../activities/jobs.js';
+import { buildJob } from '../../activities/jobs.js';
+import { jobName } from '../../api/names.js';
 
 test('buildJob: deterministic, owned, never retried by Kubernetes unless asked, env by reference', () => {
   const req = {

@@ -1,0 +1,93 @@
+// Repository status and the maintenance Job (retention + stats) that runs where the backend is reachable: in a
+// pod with the backend's env and volumes, so the worker itself never holds a repository password.
+import { heartbeat } from '@temporalio/activity';
+import type { Repository, RetentionPolicy } from '../api/types.js';
+import type { KubeClients } from '../lib/kube.js';
+import { getObject, patchStatus } from '../lib/objects.js';
+import type { SessionRef } from '../workflows/contracts.js';
+import { ownerOf } from '../workflows/session-steps.js';
+import type { createJobActivities } from './jobs.js';
+import type { SessionPlan } from './session-plan.js';
+
+export interface MaintenanceOutcome {
+  removed: number;
+  snapshotCount: number;
+  totalSize: string;
+  integrity?: boolean;
+}
+
+export interface RepositoryUpdate extends MaintenanceOutcome {
+  lastBackupTime: string;
+}
+
+/** restic forget flags for Stash's RetentionPolicy; a policy with no keep-* rule adds none. */
+export function retentionArgs(p: RetentionPolicy | undefined): string[] {
+  if (!p) return [];
+  const args: string[] = [];
+  const n = (flag: string, v: number | undefined) => v && v > 0 && args.push(`--${flag}=${v}`);
+  n('keep-last', p.keepLast);
+  n('keep-hourly', p.keepHourly);
+  n('keep-daily', p.keepDaily);
+  n('keep-weekly', p.keepWeekly);
+  n('keep-monthly', p.keepMonthly);
+  n('keep-yearly', p.keepYearly);
+  for (const t of p.keepTags ?? []) args.push(`--keep-tag=${t}`);
+  if (p.prune) args.push('--prune');
+  if (p.dryRun) args.push('--dry-run');
+  return args;
+}
+
+export function createRepositoryActivities(kube: KubeClients, jobs: ReturnType<typeof createJobActivities>) {
+  async function runRepositoryMaintenance(input: {
+    ref: SessionRef;
+    name: string;
+    plan: SessionPlan;
+  }): Promise<MaintenanceOutcome> {
+    const { ref, name, plan } = input;
+    await jobs.ensureJob({
+      namespace: ref.namespace,
+      name,
+      owner: ownerOf('BackupSession', ref),
+      labels: { 'stashflow.dev/session': ref.name, 'stashflow.dev/step': 'maintenance' },
+      pod: {
+        volumes: plan.backendVolumes,
+        serviceAccountName: plan.pod.serviceAccountName,
+        containers: [
+          {
+            name: 'maintenance',
+            image: plan.image,
+            args: ['function', 'restic-maintenance', ...retentionArgs(plan.retention)],
+            env: [...plan.backendEnv, { name: 'ENABLE_CACHE', value: 'false' }],
+            volumeMounts: plan.backendVolumeMounts,
+          },
+        ],
+      },
+    });
+    heartbeat({ job: name });
+    const out = await jobs.awaitJob({ namespace: ref.namespace, name });
+    if (!out.succeeded) throw new Error(`maintenance Job ${name} failed: ${out.terminationMessage ?? out.reason ?? 'unknown'}`);
+    const r = JSON.parse(out.terminationMessage ?? '{}') as Partial<MaintenanceOutcome>;
+    return {
+      removed: r.removed ?? 0,
+      snapshotCount: r.snapshotCount ?? 0,
+      totalSize: r.totalSize ?? '0 B',
+      integrity: r.integrity,
+    };
+  }
+
+  async function updateRepositoryStatus(repo: { name: string; namespace: string }, u: RepositoryUpdate): Promise<void> {
+    const current = await getObject<Repository>(kube, 'Repository', repo.namespace, repo.name);
+    if (!current) return;
+    await patchStatus(kube, 'Repository', repo.namespace, repo.name, {
+      observedGeneration: current.metadata.generation,
+      firstBackupTime: current.status?.firstBackupTime ?? u.lastBackupTime,
+      lastBackupTime: u.lastBackupTime,
+      totalSize: u.totalSize,
+      snapshotCount: u.snapshotCount,
+      snapshotsRemovedOnLastCleanup: u.removed,
+      ...(u.integrity === undefined ? {} : { integrity: u.integrity }),
+    });
+  }
+
+  return { runRepositoryMaintenance, updateRepositoryStatus };
+}
