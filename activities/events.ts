@@ -13,6 +13,7 @@ export interface InvolvedObject {
   name: string;
   /** empty for cluster-scoped objects (their Events go to `default`, as kubectl looks for them there) */
   namespace?: string;
+  /** the object's uid (kubectl describe matches on it); empty → the Event is keyed by kind/namespace/name */
   uid: string;
 }
 
@@ -87,11 +88,12 @@ export function createEventRecorder(kube: KubeClients, component: string): Event
     message: string,
     key?: string,
   ): Promise<RecordedEvent> {
-    if (!involved.uid) throw new Error(`event ${reason} for ${involved.kind} ${involved.name}: involved object has no uid`);
     if (!reason) throw new Error(`event for ${involved.kind} ${involved.name}: reason is empty`);
     const text = truncateMessage(redactSecrets(message));
     const namespace = involved.namespace || 'default';
-    const name = eventName(involved, reason, key ?? text);
+    // without a uid (an object not read from the API) the Event is keyed by kind/namespace/name instead
+    const identity = involved.uid || `${involved.kind}/${involved.namespace ?? ''}/${involved.name}`;
+    const name = eventName({ name: involved.name, uid: identity }, reason, key ?? text);
     const now = new Date();
 
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -104,7 +106,7 @@ export function createEventRecorder(kube: KubeClients, component: string): Event
           kind: involved.kind,
           name: involved.name,
           namespace: involved.namespace || undefined,
-          uid: involved.uid,
+          uid: involved.uid || undefined,
         },
         type,
         reason,

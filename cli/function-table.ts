@@ -1,5 +1,6 @@
 // `stashflow function <name> ...`: what a Job runs. One line per function; each parses its own flags.
 import { parseArgs } from 'node:util';
+import { runDirCommand } from '../functions/dir/cli.js';
 import { runMaintenance } from '../functions/restic-maintenance.js';
 import { runSmoke } from '../functions/smoke.js';
 
@@ -13,6 +14,10 @@ export const functionTable: Record<string, { summary: string; main: FunctionMain
       if (!values.message) throw new Error('function smoke: --message is required');
       runSmoke(values.message);
     },
+  },
+  dir: {
+    summary: 'back up / restore directories with restic (dir backup|restore, Stash-style flags)',
+    main: async (argv) => void (process.exitCode = await runDirCommand(argv)),
   },
   'restic-maintenance': {
     summary: 'apply a retention policy (--keep-*, --prune, --dry-run), --check, report repository stats',
