@@ -85,9 +85,7 @@ function run(repo: ResticRepo, args: string[], signal?: AbortSignal): Promise<Ru
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) =>
-      reject(new ResticError(`restic could not be started: ${scrubSecrets(e.message, repo)}`, null, '')),
-    );
+    child.on('error', (e) => reject(new ResticError(`restic could not be started: ${scrubSecrets(e.message, repo)}`, null, '')));
     child.on('close', (code) =>
       resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code: code ?? -1 }),
     );

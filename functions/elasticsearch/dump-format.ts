@@ -7,7 +7,9 @@
 //   <index>.alias.json     GET /<index>/_alias/*          → {"<index>":{"aliases":{...}}}
 //   <index>.template.json  GET /_template/*               → {"<name>":{legacy template}} (cluster-wide copy)
 //   <index>.index.json     GET /<index>                   → {"<index>":{aliases,mappings,settings}}
-// Every file is one line ending in a newline. The loader lists the directory and treats every other file name as
+// Every file is one line ending in a newline. Quirk kept on purpose: elasticdump writes settings, analyzer, alias,
+// template and index as a JSON *string* holding the JSON (its loader JSON.parses what it reads once more); only
+// mapping is a plain object. encodeMetaFile/decodeMetaFile do both. The loader lists the directory and treats every other file name as
 // an index, so nothing else may live in the dump directory (our extras go to a sidecar directory, see layout.ts).
 import type { DumpType } from './selection.js';
 
@@ -25,6 +27,24 @@ export function parseDumpFileName(file: string): { index: string; type: DumpType
   if (m?.[1]) return { index: file.slice(0, m.index), type: m[1] as DumpType };
   if (file.endsWith('.json')) return { index: file.slice(0, -'.json'.length), type: 'data' };
   return undefined;
+}
+
+/** How elasticdump frames a per-index metadata file of the given type. */
+export function encodeMetaFile(type: DumpType, v: unknown): string {
+  const json = JSON.stringify(v);
+  return (type === 'mapping' ? json : JSON.stringify(json)) + '\n';
+}
+
+/** Reads either framing (string-wrapped or plain), whatever the type: older elasticdump versions differ. */
+export function decodeMetaFile(text: string, file: string): Record<string, unknown> {
+  try {
+    let v: unknown = JSON.parse(text);
+    if (typeof v === 'string') v = JSON.parse(v);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
 }
 
 /** One search hit as elasticdump writes it; only _id, _routing and _source matter on load. */

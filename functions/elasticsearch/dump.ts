@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { dumpFileName, formatDocLine, stripForDump } from './dump-format.js';
+import { dumpFileName, encodeMetaFile, formatDocLine, stripForDump } from './dump-format.js';
 import { resolveIndices } from './indices.js';
 import {
   COMPONENT_TEMPLATES_FILE,
@@ -105,7 +105,7 @@ async function dumpIndex(
   opts: DumpOptions,
 ): Promise<ManifestIndex> {
   const file = (t: DumpType) => join(dir, dumpFileName(index, t));
-  const put = (t: DumpType, v: unknown) => writeFile(file(t), JSON.stringify(v) + '\n');
+  const put = (t: DumpType, v: unknown) => writeFile(file(t), encodeMetaFile(t, v));
 
   if (types.has('settings') || types.has('analyzer') || types.has('index')) {
     const settings = (await client.indices.getSettings({ index })) as Record<string, { settings: Json }>;

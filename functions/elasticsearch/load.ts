@@ -3,11 +3,11 @@
 // original values back. A marker in the index's mapping _meta (`stashflow_restore`: dump id + state) makes a
 // retried restore skip indices it already completed and redo ones it left half-loaded; an index that exists
 // without our marker is never touched.
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, type Client } from '@elastic/elasticsearch';
 import { bulkLoadFile, type BulkOptions, type DocError } from './bulk.js';
-import { blockSettings, copyableSettings, dumpFileName, parseDumpFileName } from './dump-format.js';
+import { blockSettings, copyableSettings, decodeMetaFile, dumpFileName, parseDumpFileName } from './dump-format.js';
 import {
   COMPONENT_TEMPLATES_FILE,
   INDEX_TEMPLATES_FILE,
@@ -66,7 +66,7 @@ export async function scanDump(dir: string): Promise<Map<string, Set<DumpType>>>
 /** The single top-level value of an elasticdump per-index file ({"<name>": {...}}), whatever the key. */
 async function readFirst(dir: string, index: string, type: DumpType, present: Set<DumpType>): Promise<Json | undefined> {
   if (!present.has(type)) return undefined;
-  const v = await readJsonIfExists<Json>(join(dir, dumpFileName(index, type)));
+  const v = await readMetaFile(dir, index, type);
   if (!v) return undefined;
   return (v[index] ?? Object.values(v)[0]) as Json | undefined;
 }
@@ -132,7 +132,19 @@ async function readFirstRaw(
   present: Set<DumpType> | undefined,
 ): Promise<Record<string, Json> | undefined> {
   if (!present?.has('template')) return undefined;
-  return readJsonIfExists<Record<string, Json>>(join(dir, dumpFileName(index, 'template')));
+  return (await readMetaFile(dir, index, 'template')) as Record<string, Json> | undefined;
+}
+
+async function readMetaFile(dir: string, index: string, type: DumpType): Promise<Json | undefined> {
+  const path = join(dir, dumpFileName(index, type));
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  return text.trim() ? decodeMetaFile(text, path) : undefined;
 }
 
 /** What our marker says about an existing index: ours and done, ours and unfinished, or not ours. */

@@ -4,14 +4,14 @@
 // is deleted at the end; nothing else is deleted.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { stackDir, stackEnv } from '../helpers/stack.js';
-import { backupElasticsearch, createClient, dumpIndices, loadDump, MARKER_KEY, restoreElasticsearch } from '../../functions/elasticsearch/index.js';
-import { copyableSettings } from '../../functions/elasticsearch/dump-format.js';
+import { backupElasticsearch, createClient, dumpIndices, loadDump, restoreElasticsearch } from '../../functions/elasticsearch/index.js';
+import { deletePrefixed, describeIndex as describe, fingerprint } from '../helpers/es-compare.js';
 import * as restic from '../../lib/restic.js';
 
 process.env.PATH = `${join(stackDir, 'bin')}:${process.env.PATH ?? ''}`;
@@ -35,15 +35,7 @@ const I = {
 const included = [I.empty, I.geo, I.big, I.uni, I.aliased, I.fromTpl, ...I.small].sort();
 const filter = { include: [`${P}-*`], exclude: [I.excluded, I.closed], templates: [`${P}-*`] };
 
-/** Deletes this file's indices and templates by exact name (wildcard deletes are refused: destructive_requires_name). */
-async function cleanup(c: Client) {
-  const names = (await c.cat.indices({ index: `${P}-*`, format: 'json', h: 'index', expand_wildcards: 'all' })).map((r) => String(r.index));
-  if (names.length) await c.indices.delete({ index: names });
-  const it = await c.indices.getIndexTemplate({ name: `${P}-*` }).catch(() => ({ index_templates: [] }));
-  for (const t of it.index_templates) await c.indices.deleteIndexTemplate({ name: t.name });
-  const ct = await c.cluster.getComponentTemplate({ name: `${P}-*` }).catch(() => ({ component_templates: [] }));
-  for (const t of ct.component_templates) await c.cluster.deleteComponentTemplate({ name: t.name });
-}
+const cleanup = (c: Client) => deletePrefixed(c, P);
 
 async function bulk(c: Client, index: string, docs: { id: string; routing?: string; doc: unknown }[]) {
   if (!docs.length) return;
@@ -143,41 +135,6 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** Order-independent checksum of _id + _source over all documents (sum of per-doc hashes mod 2^64). */
-async function fingerprint(c: Client, index: string): Promise<{ count: number; sum: string }> {
-  let sum = 0n;
-  let count = 0;
-  const pit = await c.openPointInTime({ index, keep_alive: '1m' });
-  let after: unknown[] | undefined;
-  try {
-    for (;;) {
-      const r = await c.search({ pit: { id: pit.id, keep_alive: '1m' }, sort: ['_shard_doc'], size: 500, ...(after ? { search_after: after as never } : {}) });
-      if (!r.hits.hits.length) break;
-      for (const h of r.hits.hits) {
-        const d = createHash('sha256').update(`${h._id}\0${h._routing ?? ''}\0${JSON.stringify(h._source)}`).digest();
-        sum = (sum + d.readBigUInt64BE(0)) & 0xffffffffffffffffn;
-        count++;
-      }
-      after = r.hits.hits.at(-1)?.sort as unknown[];
-    }
-  } finally {
-    await c.closePointInTime({ id: pit.id });
-  }
-  return { count, sum: sum.toString(16) };
-}
-
-type Json = Record<string, unknown>;
-async function describe(c: Client, index: string) {
-  const m = ((await c.indices.getMapping({ index })) as unknown as Record<string, { mappings: Json }>)[index]?.mappings ?? {};
-  const meta = { ...((m._meta as Json | undefined) ?? {}) };
-  delete meta[MARKER_KEY];
-  const mappings = { ...m, ...(Object.keys(meta).length ? { _meta: meta } : {}) };
-  if (!Object.keys(meta).length) delete mappings._meta;
-  const s = ((await c.indices.getSettings({ index })) as unknown as Record<string, { settings: Json }>)[index]?.settings ?? {};
-  const aliases = ((await c.indices.getAlias({ index })) as unknown as Record<string, { aliases: Json }>)[index]?.aliases ?? {};
-  return { mappings, settings: copyableSettings(s.index), aliases };
-}
-
 async function assertSameIndex(index: string) {
   assert.deepEqual(await fingerprint(dst, index), await fingerprint(src, index), `documents of ${index}`);
   const [a, b] = [await describe(src, index), await describe(dst, index)];
@@ -274,10 +231,10 @@ test('the dump has multielasticdump files only, in its formats; our extras live 
   assert.equal(lines.length, 3);
   for (const l of lines) assert.deepEqual(Object.keys(l).slice(0, 2), ['_index', '_id']);
   assert.ok(lines.some((l) => l._id === 'ünïcødé-日本語-🎉' && l._source.text === 'Grüße, 世界 🌍'));
-  const settings = JSON.parse(await readFile(join(dir, `${I.aliased}.settings.json`), 'utf8'));
+  const settings = JSON.parse(JSON.parse(await readFile(join(dir, `${I.aliased}.settings.json`), 'utf8')));
   assert.ok(settings[I.aliased].settings.index.number_of_shards);
   assert.equal(settings[I.aliased].settings.index.uuid, undefined);
-  const alias = JSON.parse(await readFile(join(dir, `${I.aliased}.alias.json`), 'utf8'));
+  const alias = JSON.parse(JSON.parse(await readFile(join(dir, `${I.aliased}.alias.json`), 'utf8')));
   assert.deepEqual(Object.keys(alias[I.aliased].aliases).sort(), [`${P}-alias-all`, `${P}-alias-filtered`, `${P}-alias-write`]);
   const mapping = JSON.parse(await readFile(join(dir, `${I.aliased}.mapping.json`), 'utf8'));
   assert.equal(mapping[I.aliased].mappings.properties.kind.type, 'keyword');
