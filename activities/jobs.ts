@@ -1,6 +1,7 @@
 // Job activities: create a Job idempotently (AlreadyExists is success) and await it with heartbeats, reading the
 // result the container left in its termination message.
 import { Context, heartbeat, sleep } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type * as k8s from '@kubernetes/client-node';
 import type { OwnerReference } from '../api/types.js';
 import { isAlreadyExists, isNotFound, type KubeClients } from '../lib/kube.js';
@@ -90,7 +91,15 @@ export function createJobActivities(kube: KubeClients) {
     const started = Date.now();
     const ctx = Context.current();
     for (;;) {
-      const job = await kube.batch.readNamespacedJobStatus({ namespace: ref.namespace, name: ref.name });
+      let job: k8s.V1Job;
+      try {
+        job = await kube.batch.readNamespacedJobStatus({ namespace: ref.namespace, name: ref.name });
+      } catch (err) {
+        // deleted under us (a person, the GC after its session was deleted, or our own cancellation)
+        if (isNotFound(err))
+          throw ApplicationFailure.nonRetryable(`Job ${ref.namespace}/${ref.name} no longer exists`, 'JobGone');
+        throw err;
+      }
       const st = job.status ?? {};
       const done = st.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
       if (done) {

@@ -13,7 +13,7 @@ export interface Harness {
   kube: KubeClients;
   taskQueue: string;
   worker: Worker;
-  /** runs the worker until fn settles, then shuts it down */
+  /** runs fn while the worker (started once per harness) polls; a worker failure fails fn */
   withWorker<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -22,14 +22,22 @@ export async function startHarness(): Promise<Harness> {
   const cfg = { temporalAddress: stackEnv('TEMPORAL_ADDRESS'), temporalNamespace: 'default', taskQueue: `test-${randomUUID()}` };
   const kube = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
   const client = await connectClient(cfg);
-  const { worker, connection } = await createWorker({ cfg, kube });
+  const { worker, connection } = await createWorker({ cfg: { ...cfg, pushgatewayUrl: stackEnv('PUSHGATEWAY_URL') }, kube });
+  // A Worker cannot run again after it stopped, so one run serves every test of the file.
+  const running = worker.run();
+  const failed = running.then(() => {
+    throw new Error('worker stopped');
+  });
+  failed.catch(() => undefined);
   return {
     client,
     kube,
     taskQueue: cfg.taskQueue,
     worker,
-    withWorker: (fn) => worker.runUntil(fn),
+    withWorker: (fn) => Promise.race([fn(), failed]),
     async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
       await client.connection.close();
       await connection.close();
     },
