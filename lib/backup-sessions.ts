@@ -52,7 +52,11 @@ export function buildBackupSession(bc: BackupConfiguration, name: string): Backu
   return session;
 }
 
-export async function getBackupConfiguration(kube: KubeClients, namespace: string, name: string): Promise<BackupConfiguration | undefined> {
+export async function getBackupConfiguration(
+  kube: KubeClients,
+  namespace: string,
+  name: string,
+): Promise<BackupConfiguration | undefined> {
   try {
     return (await kube.custom.getNamespacedCustomObject({
       group: BC.group,
@@ -96,7 +100,12 @@ export async function createBackupSessionFor(
     return { sessionName, created: true, reason: 'Created', message: `BackupSession ${ref.namespace}/${sessionName} created` };
   } catch (err) {
     if (isAlreadyExists(err))
-      return { sessionName, created: false, reason: 'AlreadyExists', message: `BackupSession ${ref.namespace}/${sessionName} already exists` };
+      return {
+        sessionName,
+        created: false,
+        reason: 'AlreadyExists',
+        message: `BackupSession ${ref.namespace}/${sessionName} already exists`,
+      };
     throw err;
   }
 }

@@ -22,7 +22,8 @@ export interface WatcherConfig extends Config {
 function durationMs(env: NodeJS.ProcessEnv, name: string, fallback: string, minMs = 1): number {
   const raw = env[name]?.trim() || fallback;
   const ns = parseGoDuration(raw);
-  if (ns === undefined || ns / 1e6 < minMs) throw new ConfigError(`${name} must be a duration such as 15s or 1m (>= ${minMs} ms), got '${raw}'`);
+  if (ns === undefined || ns / 1e6 < minMs)
+    throw new ConfigError(`${name} must be a duration such as 15s or 1m (>= ${minMs} ms), got '${raw}'`);
   return Math.round(ns / 1e6);
 }
 
@@ -31,7 +32,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function loadWatcherConfig(env: NodeJS.ProcessEnv = process.env): WatcherConfig {
   const base = loadConfig(env);
   const leaseNamespace = env.STASHFLOW_LEASE_NAMESPACE?.trim() || 'stashflow-system';
-  if (!DNS_LABEL.test(leaseNamespace)) throw new ConfigError(`STASHFLOW_LEASE_NAMESPACE must be a DNS label, got '${leaseNamespace}'`);
+  if (!DNS_LABEL.test(leaseNamespace))
+    throw new ConfigError(`STASHFLOW_LEASE_NAMESPACE must be a DNS label, got '${leaseNamespace}'`);
   const watchNamespace = env.STASHFLOW_WATCH_NAMESPACE?.trim() || undefined;
   if (watchNamespace && !DNS_LABEL.test(watchNamespace))
     throw new ConfigError(`STASHFLOW_WATCH_NAMESPACE must be a DNS label, got '${watchNamespace}'`);

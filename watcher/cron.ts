@@ -55,7 +55,8 @@ function checkField(field: Field, text: string): string | undefined {
   if (text === '') return `${field.name} is empty`;
   for (const item of text.split(',')) {
     const [range, step, extra] = item.split('/');
-    if (extra !== undefined || range === undefined || range === '') return `${field.name}: '${item}' is not a value, range or step`;
+    if (extra !== undefined || range === undefined || range === '')
+      return `${field.name}: '${item}' is not a value, range or step`;
     if (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))
       return `${field.name}: step '${step}' must be a positive integer`;
     if (range === '*' || range === '?') continue;

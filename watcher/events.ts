@@ -23,7 +23,13 @@ export async function recordEvent(
   let r = recorders.get(kube);
   if (!r) recorders.set(kube, (r = createEventRecorder(kube, EVENT_SOURCE)));
   await r.record(
-    { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid ?? '' },
+    {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid ?? '',
+    },
     type,
     reason,
     message,

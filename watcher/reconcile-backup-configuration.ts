@@ -58,8 +58,20 @@ export function computeStatus(bc: BackupConfiguration, f: Facts, now: string): B
   conds = setCondition(
     conds,
     f.validation.ok
-      ? { type: conditionTypes.validation, status: 'True', reason: 'ResourceValidationPassed', message: 'Successfully validated.', observedGeneration: gen }
-      : { type: conditionTypes.validation, status: 'False', reason: 'ResourceValidationFailed', message: f.validation.message, observedGeneration: gen },
+      ? {
+          type: conditionTypes.validation,
+          status: 'True',
+          reason: 'ResourceValidationPassed',
+          message: 'Successfully validated.',
+          observedGeneration: gen,
+        }
+      : {
+          type: conditionTypes.validation,
+          status: 'False',
+          reason: 'ResourceValidationFailed',
+          message: f.validation.message,
+          observedGeneration: gen,
+        },
     now,
   );
   conds = setCondition(
@@ -90,7 +102,9 @@ export function computeStatus(bc: BackupConfiguration, f: Facts, now: string): B
 
 export function statusChanged(old: BackupConfigurationStatus | undefined, next: BackupConfigurationStatus): boolean {
   return (
-    old?.phase !== next.phase || old?.observedGeneration !== next.observedGeneration || !sameConditions(old?.conditions, next.conditions)
+    old?.phase !== next.phase ||
+    old?.observedGeneration !== next.observedGeneration ||
+    !sameConditions(old?.conditions, next.conditions)
   );
 }
 
@@ -135,7 +149,13 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     const ns = bc.spec.repository?.namespace || bc.metadata.namespace!;
     if (!name) return { found: false, message: 'spec.repository.name is not set' };
     try {
-      await d.kube.custom.getNamespacedCustomObject({ group: REPO.group, version: REPO.version, plural: REPO.plural, namespace: ns, name });
+      await d.kube.custom.getNamespacedCustomObject({
+        group: REPO.group,
+        version: REPO.version,
+        plural: REPO.plural,
+        namespace: ns,
+        name,
+      });
       return { found: true, message: `Repository ${ns}/${name} exists.` };
     } catch (err) {
       if (isNotFound(err)) return { found: false, message: `Repository ${ns}/${name} (spec.repository) does not exist.` };
@@ -144,7 +164,10 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
   }
 
   /** Creates or updates the Schedule; returns what happened, or an invalid-argument message from Temporal. */
-  async function ensureSchedule(bc: BackupConfiguration, cron: string): Promise<{ action: 'created' | 'updated' | 'unchanged' } | { invalid: string }> {
+  async function ensureSchedule(
+    bc: BackupConfiguration,
+    cron: string,
+  ): Promise<{ action: 'created' | 'updated' | 'unchanged' } | { invalid: string }> {
     const want = desiredSchedule(bc, cron, d.settings);
     const handle = d.client.schedule.getHandle(want.scheduleId);
     let diff: 'create' | 'none' | 'update' | 'recreate';
@@ -157,8 +180,14 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     try {
       if (diff === 'none') return { action: 'unchanged' };
       if (diff === 'update') {
-        const { scheduleId: _id, memo: _memo, ...rest } = want.options;
-        await handle.update(() => ({ ...rest, state: { paused: rest.state?.paused, note: rest.state?.note } }));
+        const o = want.options;
+        await handle.update(() => ({
+          spec: o.spec,
+          action: o.action,
+          policies: o.policies,
+          typedSearchAttributes: o.typedSearchAttributes,
+          state: { paused: o.state?.paused, note: o.state?.note },
+        }));
         return { action: 'updated' };
       }
       if (diff === 'recreate') await deleteSchedule(want.scheduleId);
@@ -173,7 +202,14 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
   async function writeStatus(bc: BackupConfiguration, next: BackupConfigurationStatus): Promise<void> {
     if (!statusChanged(bc.status, next)) return;
     await d.kube.custom.patchNamespacedCustomObjectStatus(
-      { group: BC.group, version: BC.version, plural: BC.plural, namespace: bc.metadata.namespace!, name: bc.metadata.name, body: { status: next } },
+      {
+        group: BC.group,
+        version: BC.version,
+        plural: BC.plural,
+        namespace: bc.metadata.namespace!,
+        name: bc.metadata.name,
+        body: { status: next },
+      },
       mergePatch,
     );
   }
@@ -192,7 +228,10 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
       if (!finalizers.includes(FINALIZER)) return;
       await deleteSchedule(id);
       try {
-        await patchMeta(bc, finalizers.filter((f) => f !== FINALIZER));
+        await patchMeta(
+          bc,
+          finalizers.filter((f) => f !== FINALIZER),
+        );
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -227,7 +266,11 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
       if (await deleteSchedule(id)) log.info('schedule removed: spec.schedule invalid');
       const next = computeStatus(
         bc,
-        { validation: { ok: false, message: invalid }, schedule: { ok: false, message: 'Schedule not created: spec.schedule is invalid.' }, repository },
+        {
+          validation: { ok: false, message: invalid },
+          schedule: { ok: false, message: 'Schedule not created: spec.schedule is invalid.' },
+          repository,
+        },
         now,
       );
       const old = findCondition(bc.status?.conditions, conditionTypes.validation);
@@ -242,7 +285,12 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     const action = scheduled && 'action' in scheduled ? scheduled.action : 'unchanged';
     if (action !== 'unchanged') {
       log.info({ paused: bc.spec.paused === true, schedule: bc.spec.schedule }, `schedule ${action}`);
-      await event(bc, 'Normal', action === 'created' ? 'ScheduleCreated' : 'ScheduleUpdated', `Schedule ${id} ${action} (${bc.spec.schedule}${bc.spec.paused ? ', paused' : ''}).`);
+      await event(
+        bc,
+        'Normal',
+        action === 'created' ? 'ScheduleCreated' : 'ScheduleUpdated',
+        `Schedule ${id} ${action} (${bc.spec.schedule}${bc.spec.paused ? ', paused' : ''}).`,
+      );
     }
     if (!repository.found && findCondition(bc.status?.conditions, conditionTypes.repository)?.status !== 'False')
       await event(bc, 'Warning', 'RepositoryNotAvailable', repository.message);

@@ -14,12 +14,7 @@ import {
   type RestoreSession,
 } from '../api/types.js';
 import type { Logger } from '../lib/log.js';
-import {
-  backupSessionWorkflowId,
-  restoreSessionWorkflowId,
-  workflowTypes,
-  type SessionRef,
-} from '../workflows/contracts.js';
+import { backupSessionWorkflowId, restoreSessionWorkflowId, workflowTypes, type SessionRef } from '../workflows/contracts.js';
 import { targetValue } from './schedule.js';
 
 export interface SessionDeps {
@@ -41,7 +36,9 @@ export interface SessionStart {
 }
 
 function pairs(values: Array<[SearchAttributePair['key'], string | undefined]>): SearchAttributePair[] {
-  return values.filter((v): v is [SearchAttributePair['key'], string] => !!v[1]).map(([key, value]) => ({ key, value }) as SearchAttributePair);
+  return values
+    .filter((v): v is [SearchAttributePair['key'], string] => !!v[1])
+    .map(([key, value]) => ({ key, value }) as SearchAttributePair);
 }
 
 /** What to start for a BackupSession (pure); undefined when nothing is to be started. */

@@ -92,14 +92,16 @@ export class Watcher {
   private informer<T extends Obj>(kind: Kind, onKey: (key: string) => void): ResilientInformer<T> {
     const r = resources[kind];
     const ns = this.o.cfg.watchNamespace;
-    const path = ns
-      ? `/apis/${r.group}/${r.version}/namespaces/${ns}/${r.plural}`
-      : `/apis/${r.group}/${r.version}/${r.plural}`;
+    const path = ns ? `/apis/${r.group}/${r.version}/namespaces/${ns}/${r.plural}` : `/apis/${r.group}/${r.version}/${r.plural}`;
     const custom = this.o.kube.custom;
     const list = (() =>
       ns
         ? custom.listNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace: ns })
-        : custom.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })) as unknown as k8s.ListPromise<T>;
+        : custom.listClusterCustomObject({
+            group: r.group,
+            version: r.version,
+            plural: r.plural,
+          })) as unknown as k8s.ListPromise<T>;
     const inf = new ResilientInformer<T>({
       kc: this.o.kube.kc,
       path,
@@ -115,7 +117,10 @@ export class Watcher {
   private queue(kind: string, reconcile: (key: string) => Promise<void>): WorkQueue {
     const q = new WorkQueue(reconcile, {
       onError: (key, err, attempt) =>
-        this.o.log.warn({ kind, key, attempt, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; will retry'),
+        this.o.log.warn(
+          { kind, key, attempt, err: err instanceof Error ? err.message : String(err) },
+          'reconcile failed; will retry',
+        ),
     });
     this.queues.push(q);
     return q;
@@ -124,10 +129,12 @@ export class Watcher {
   private async startControllers(): Promise<void> {
     const { kube, client, log, cfg } = this.o;
     // caches are filled by the informers below before any queue runs a key (keys arrive from their events)
-    let bcInf: ResilientInformer<BackupConfiguration & Obj> | undefined;
-    let bsInf: ResilientInformer<BackupSession & Obj> | undefined;
-    let rsInf: ResilientInformer<RestoreSession & Obj> | undefined;
-    const getBc = (ns: string, name: string) => bcInf?.informer.get(name, ns) as BackupConfiguration | undefined;
+    const inf: {
+      bc?: ResilientInformer<BackupConfiguration & Obj>;
+      bs?: ResilientInformer<BackupSession & Obj>;
+      rs?: ResilientInformer<RestoreSession & Obj>;
+    } = {};
+    const getBc = (ns: string, name: string) => inf.bc?.informer.get(name, ns) as BackupConfiguration | undefined;
 
     const bcQueue = this.queue(
       'BackupConfiguration',
@@ -143,20 +150,20 @@ export class Watcher {
       client,
       log: log.child({ kind: 'Session' }),
       taskQueue: cfg.taskQueue,
-      getBackupSession: (ns, name) => bsInf?.informer.get(name, ns) as BackupSession | undefined,
-      getRestoreSession: (ns, name) => rsInf?.informer.get(name, ns) as RestoreSession | undefined,
+      getBackupSession: (ns, name) => inf.bs?.informer.get(name, ns) as BackupSession | undefined,
+      getRestoreSession: (ns, name) => inf.rs?.informer.get(name, ns) as RestoreSession | undefined,
       getBackupConfiguration: getBc,
     });
     const bsQueue = this.queue('BackupSession', sessions.backupSession);
     const rsQueue = this.queue('RestoreSession', sessions.restoreSession);
 
-    bcInf = this.informer<BackupConfiguration & Obj>('BackupConfiguration', (k) => bcQueue.add(k));
-    bsInf = this.informer<BackupSession & Obj>('BackupSession', (k) => bsQueue.add(k));
-    rsInf = this.informer<RestoreSession & Obj>('RestoreSession', (k) => rsQueue.add(k));
+    inf.bc = this.informer<BackupConfiguration & Obj>('BackupConfiguration', (k) => bcQueue.add(k));
+    inf.bs = this.informer<BackupSession & Obj>('BackupSession', (k) => bsQueue.add(k));
+    inf.rs = this.informer<RestoreSession & Obj>('RestoreSession', (k) => rsQueue.add(k));
     // a Repository appearing/disappearing changes the RepositoryFound condition of the configurations using it
     this.informer<Obj>('Repository', (key) => {
       const [ns, name] = key.split('/');
-      for (const bc of bcInf?.informer.list() ?? []) {
+      for (const bc of inf.bc?.informer.list() ?? []) {
         const repoNs = bc.spec.repository?.namespace || bc.metadata.namespace;
         if (bc.spec.repository?.name === name && repoNs === ns) bcQueue.add(`${bc.metadata.namespace}/${bc.metadata.name}`);
       }

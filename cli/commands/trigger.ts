@@ -82,7 +82,9 @@ export async function trigger(argv: string[], io: TriggerIO): Promise<number> {
     const file = values.kubeconfig ?? process.env.KUBECONFIG;
     kube = createKubeClients(loadKubeConfig(file || undefined));
   } catch (err) {
-    io.err(`stashflow trigger: no cluster access: cannot load a kubeconfig (${(err as Error).message}); set KUBECONFIG or --kubeconfig\n`);
+    io.err(
+      `stashflow trigger: no cluster access: cannot load a kubeconfig (${(err as Error).message}); set KUBECONFIG or --kubeconfig\n`,
+    );
     return 1;
   }
   const sessionName = backupSessionName(name, Date.now());
@@ -92,7 +94,8 @@ export async function trigger(argv: string[], io: TriggerIO): Promise<number> {
       io.err(`stashflow trigger: ${r.message}\n`);
       return 1;
     }
-    if (r.reason === 'AlreadyExists') io.err(`note: BackupSession ${namespace}/${sessionName} already existed (triggered in the same second)\n`);
+    if (r.reason === 'AlreadyExists')
+      io.err(`note: BackupSession ${namespace}/${sessionName} already existed (triggered in the same second)\n`);
     io.out(`${sessionName}\n`);
     return 0;
   } catch (err) {

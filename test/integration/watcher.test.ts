@@ -52,7 +52,8 @@ async function eventually<T>(what: string, timeoutMs: number, fn: () => Promise<
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(250);
   }
 }
@@ -97,7 +98,8 @@ async function stopWatcher(w: Watcher): Promise<void> {
 const api = (kind: Kind) => resources[kind];
 const create = <T>(kind: Kind, body: object) =>
   kube.custom.createNamespacedCustomObject({ ...pick(kind), namespace: ns, body }) as Promise<T>;
-const get = <T>(kind: Kind, name: string) => kube.custom.getNamespacedCustomObject({ ...pick(kind), namespace: ns, name }) as Promise<T>;
+const get = <T>(kind: Kind, name: string) =>
+  kube.custom.getNamespacedCustomObject({ ...pick(kind), namespace: ns, name }) as Promise<T>;
 const patch = (kind: Kind, name: string, body: object) =>
   kube.custom.patchNamespacedCustomObject({ ...pick(kind), namespace: ns, name, body }, mergePatch);
 const del = (kind: Kind, name: string) => kube.custom.deleteNamespacedCustomObject({ ...pick(kind), namespace: ns, name });
@@ -160,7 +162,9 @@ before(async () => {
     connection: workerConn,
     namespace: 'default',
     taskQueue,
-    workflowsPath: fileURLToPath(new URL('./fixtures/watcher-workflows' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url)),
+    workflowsPath: fileURLToPath(
+      new URL('./fixtures/watcher-workflows' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url),
+    ),
     activities: createBackupSessionActivities(kube),
   });
   workerRun = worker.run();
@@ -169,16 +173,24 @@ before(async () => {
 after(async () => {
   // configurations go first, while a watcher still runs to release their finalizers and delete their Schedules
   const w = watchers[0] ?? startWatcher();
-  for (const bc of await list<BackupConfiguration>('BackupConfiguration')) await del('BackupConfiguration', bc.metadata.name).catch(() => undefined);
-  await eventually('configurations gone', 30_000, async () => ((await list('BackupConfiguration')).length === 0 ? true : undefined)).catch(
-    (err: unknown) => console.error(String(err)),
-  );
+  for (const bc of await list<BackupConfiguration>('BackupConfiguration'))
+    await del('BackupConfiguration', bc.metadata.name).catch(() => undefined);
+  await eventually('configurations gone', 30_000, async () =>
+    (await list('BackupConfiguration')).length === 0 ? true : undefined,
+  ).catch((err: unknown) => console.error(String(err)));
   void w;
   for (const x of [...watchers]) await stopWatcher(x);
   for await (const wf of client.workflow.list({ query: `StashNamespace = '${ns}' AND ExecutionStatus = 'Running'` }))
-    await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test cleanup').catch(() => undefined);
+    await client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('test cleanup')
+      .catch(() => undefined);
   for await (const s of client.schedule.list())
-    if (s.scheduleId.startsWith(`backup:${ns}/`)) await client.schedule.getHandle(s.scheduleId).delete().catch(() => undefined);
+    if (s.scheduleId.startsWith(`backup:${ns}/`))
+      await client.schedule
+        .getHandle(s.scheduleId)
+        .delete()
+        .catch(() => undefined);
   worker.shutdown();
   await workerRun;
   await workerConn.close();
@@ -330,7 +342,14 @@ test('a Schedule firing creates one BackupSession (invoker, owner, labels), and 
   assert.deepEqual(bs.spec.invoker, { apiGroup: 'stash.appscode.com', kind: 'BackupConfiguration', name: 'bc-f' });
   assert.equal(bs.spec.retryLeft, 1);
   assert.deepEqual(bs.metadata.ownerReferences, [
-    { apiVersion: 'stash.appscode.com/v1beta1', kind: 'BackupConfiguration', name: 'bc-f', uid: bc.metadata.uid, controller: true, blockOwnerDeletion: true },
+    {
+      apiVersion: 'stash.appscode.com/v1beta1',
+      kind: 'BackupConfiguration',
+      name: 'bc-f',
+      uid: bc.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
   ]);
   assert.equal(bs.metadata.labels?.[LABEL_INVOKER_TYPE], 'BackupConfiguration');
   assert.equal(bs.metadata.labels?.[LABEL_TARGET_KIND], 'AppBinding');
@@ -354,8 +373,18 @@ test('a Schedule firing creates one BackupSession (invoker, owner, labels), and 
   assert.equal(wf.typedSearchAttributes.get(sa.invokerName), 'bc-f');
   assert.equal(wf.typedSearchAttributes.get(sa.repository), 'repo');
   assert.equal(wf.typedSearchAttributes.get(sa.phase), 'Pending');
-  assert.deepEqual(await client.workflow.getHandle(wfId).query(refQuery), { namespace: ns, name: bs.metadata.name, uid: bs.metadata.uid });
-  assert.deepEqual(await wf.memo, { kind: 'BackupSession', namespace: ns, name: bs.metadata.name, uid: bs.metadata.uid, invoker: { kind: 'BackupConfiguration', name: 'bc-f' } });
+  assert.deepEqual(await client.workflow.getHandle(wfId).query(refQuery), {
+    namespace: ns,
+    name: bs.metadata.name,
+    uid: bs.metadata.uid,
+  });
+  assert.deepEqual(await wf.memo, {
+    kind: 'BackupSession',
+    namespace: ns,
+    name: bs.metadata.name,
+    uid: bs.metadata.uid,
+    invoker: { kind: 'BackupConfiguration', name: 'bc-f' },
+  });
 });
 
 test('the same firing twice (workflow re-run, activity retried) creates one BackupSession; paused or missing configurations create none', async () => {
@@ -363,7 +392,11 @@ test('the same firing twice (workflow re-run, activity retried) creates one Back
   await waitPhase('bc-g', 'Ready');
   const input = { namespace: ns, name: 'bc-g', sessionName: 'bc-g-1700000000' };
   const run = (i: number) =>
-    client.workflow.execute(workflowTypes.createBackupSession, { taskQueue, workflowId: `cbs-${ns}-${i}`, args: [input] }) as Promise<CreateBackupSessionResult>;
+    client.workflow.execute(workflowTypes.createBackupSession, {
+      taskQueue,
+      workflowId: `cbs-${ns}-${i}`,
+      args: [input],
+    }) as Promise<CreateBackupSessionResult>;
   const [a, b] = [await run(1), await run(2)];
   assert.equal(a.reason, 'Created');
   assert.equal(b.reason, 'AlreadyExists');
@@ -371,7 +404,10 @@ test('the same firing twice (workflow re-run, activity retried) creates one Back
   // the activity itself, called twice as a retry would
   const act = createBackupSessionActivities(kube);
   assert.equal((await act.createBackupSession(input)).reason, 'AlreadyExists');
-  assert.deepEqual((await sessionsOf('bc-g')).map((s) => s.metadata.name), ['bc-g-1700000000']);
+  assert.deepEqual(
+    (await sessionsOf('bc-g')).map((s) => s.metadata.name),
+    ['bc-g-1700000000'],
+  );
 
   await patch('BackupConfiguration', 'bc-g', { spec: { paused: true } });
   const paused = await act.createBackupSession({ namespace: ns, name: 'bc-g', sessionName: 'bc-g-1700000060' });
@@ -394,7 +430,10 @@ test('BackupSession/RestoreSession → one workflow each; a restarted watcher st
     apiVersion: 'stash.appscode.com/v1beta1',
     kind: 'RestoreSession',
     metadata: { name: 'restore-1', namespace: ns },
-    spec: { repository: { name: 'repo' }, target: { ref: { apiVersion: 'appcatalog.appscode.com/v1alpha1', kind: 'AppBinding', name: 'sample-es' } } },
+    spec: {
+      repository: { name: 'repo' },
+      target: { ref: { apiVersion: 'appcatalog.appscode.com/v1alpha1', kind: 'AppBinding', name: 'sample-es' } },
+    },
   });
   const bsId = backupSessionWorkflowId({ namespace: ns, name: 'manual-1', uid: bs.metadata.uid! });
   const rsId = restoreSessionWorkflowId({ namespace: ns, name: 'restore-1', uid: rs.metadata.uid });
@@ -404,7 +443,11 @@ test('BackupSession/RestoreSession → one workflow each; a restarted watcher st
   assert.equal(rsWf.typedSearchAttributes.get(sa.invokerKind), 'RestoreSession');
   assert.equal(rsWf.typedSearchAttributes.get(sa.invokerName), 'restore-1');
   assert.equal(rsWf.typedSearchAttributes.get(sa.repository), 'repo');
-  assert.deepEqual(await client.workflow.getHandle(rsId).query(refQuery), { namespace: ns, name: 'restore-1', uid: rs.metadata.uid });
+  assert.deepEqual(await client.workflow.getHandle(rsId).query(refQuery), {
+    namespace: ns,
+    name: 'restore-1',
+    uid: rs.metadata.uid,
+  });
 
   // restart: a new watcher instance (new identity) takes over and re-lists everything
   await stopWatcher(w);
@@ -440,13 +483,28 @@ test('BackupSession/RestoreSession → one workflow each; a restarted watcher st
   );
   const doneId = backupSessionWorkflowId({ namespace: ns, name: 'finished-1', uid: done.metadata.uid! });
   // the first watcher may have started it before we stopped it; terminate that and check the restarted one does not
-  await client.workflow.getHandle(doneId).terminate('test: pretend it finished').catch(() => undefined);
-  const before = await client.workflow.getHandle(doneId).describe().then((x) => x.runId, () => undefined);
+  await client.workflow
+    .getHandle(doneId)
+    .terminate('test: pretend it finished')
+    .catch(() => undefined);
+  const before = await client.workflow
+    .getHandle(doneId)
+    .describe()
+    .then(
+      (x) => x.runId,
+      () => undefined,
+    );
   w = startWatcher();
   await eventually('leader', 10_000, async () => (w.isLeader ? true : undefined));
   await sleep(1000);
   await w.idle();
-  const afterRun = await client.workflow.getHandle(doneId).describe().then((x) => x.runId, (err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)));
+  const afterRun = await client.workflow
+    .getHandle(doneId)
+    .describe()
+    .then(
+      (x) => x.runId,
+      (err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : Promise.reject(err)),
+    );
   assert.equal(afterRun, before, 'no new run for a final session');
 });
 
@@ -474,7 +532,43 @@ test('two watchers: one leads; when it stops the other takes over', async () => 
   }
 });
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+test('a leader whose lease is taken stops its controllers and reports the loss (main exits non-zero)', async () => {
+  const leaseName = `steal-${suffix()}`;
+  let lost = 0;
+  const w = new Watcher({
+    cfg: settings({ leaseName, watchNamespace: `${ns}-none`, identity: 'victim' }),
+    kube,
+    client,
+    log,
+    onLostLeadership: () => lost++,
+  });
+  watchers.push(w);
+  w.start();
+  await eventually('leader', 10_000, async () => (w.isLeader ? true : undefined));
+  const coord = kube.kc.makeApiClient(k8s.CoordinationV1Api);
+  const lease = await coord.readNamespacedLease({ name: leaseName, namespace: ns });
+  const now = new k8s.V1MicroTime();
+  await coord.replaceNamespacedLease({
+    name: leaseName,
+    namespace: ns,
+    body: {
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: 'intruder', leaseDurationSeconds: 60, renewTime: now, acquireTime: now },
+    },
+  });
+  await eventually('loss noticed', 10_000, async () => (lost === 1 ? true : undefined));
+  assert.equal(w.isLeader, false);
+  const after = await coord.readNamespacedLease({ name: leaseName, namespace: ns });
+  assert.equal(after.spec?.holderIdentity, 'intruder', 'the former leader does not fight for the lease');
+  await stopWatcher(w);
+  assert.equal(lost, 1, 'stop() after a loss reports nothing more');
+});
+
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

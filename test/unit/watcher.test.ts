@@ -68,7 +68,10 @@ test('parseGoDuration', () => {
   assert.equal(parseGoDuration('1d'), undefined);
 });
 
-const bc = (over: Partial<BackupConfiguration['spec']> = {}, meta: Partial<BackupConfiguration['metadata']> = {}): BackupConfiguration => ({
+const bc = (
+  over: Partial<BackupConfiguration['spec']> = {},
+  meta: Partial<BackupConfiguration['metadata']> = {},
+): BackupConfiguration => ({
   apiVersion: 'stash.appscode.com/v1beta1',
   kind: 'BackupConfiguration',
   metadata: { name: 'es-backup', namespace: 'demo', uid: 'uid-1', generation: 3, labels: { team: 'search' }, ...meta },
@@ -94,7 +97,9 @@ test('desiredSchedule: cron, pause, overlap, catch-up, action input, memo and se
   assert.equal(d.options.action.taskQueue, 'tq');
   assert.equal(d.options.action.workflowId, createBackupSessionWorkflowIdPrefix({ namespace: 'demo', name: 'es-backup' }));
   assert.deepEqual(d.options.memo, { namespace: 'demo', name: 'es-backup', uid: 'uid-1', managedBy: 'stashflow-watcher' });
-  const attrs = Object.fromEntries((d.options.typedSearchAttributes as Array<{ key: { name: string }; value: unknown }>).map((p) => [p.key.name, p.value]));
+  const attrs = Object.fromEntries(
+    (d.options.typedSearchAttributes as Array<{ key: { name: string }; value: unknown }>).map((p) => [p.key.name, p.value]),
+  );
   assert.deepEqual(attrs, {
     StashNamespace: 'demo',
     StashInvokerKind: 'BackupConfiguration',
@@ -120,7 +125,14 @@ function described(b: BackupConfiguration, cron = '*/5 * * * *'): ScheduleDescri
   return {
     scheduleId: d.scheduleId,
     memo: d.options.memo,
-    action: { type: 'startWorkflow', workflowType: 'createBackupSession', taskQueue: 'tq', workflowId: d.options.action.workflowId, memo: d.options.action.memo, args: [] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'createBackupSession',
+      taskQueue: 'tq',
+      workflowId: d.options.action.workflowId,
+      memo: d.options.action.memo,
+      args: [],
+    },
     policies: { overlap: 'SKIP', catchupWindow: 60_000, pauseOnFailure: false },
     state: { paused: d.options.state?.paused ?? false },
   } as unknown as ScheduleDescription;
@@ -165,7 +177,11 @@ test('computeStatus: Ready, NotReady without Repository, Invalid with the field 
   assert.equal(noRepo.conditions?.find((c) => c.type === 'RepositoryFound')?.reason, 'RepositoryNotAvailable');
   const invalid = computeStatus(
     bc(),
-    { validation: { ok: false, message: 'spec.schedule "x": bad' }, schedule: { ok: false, message: 'not created' }, repository: { found: true, message: 'exists' } },
+    {
+      validation: { ok: false, message: 'spec.schedule "x": bad' },
+      schedule: { ok: false, message: 'not created' },
+      repository: { found: true, message: 'exists' },
+    },
     now,
   );
   assert.equal(invalid.phase, 'Invalid');
@@ -174,7 +190,11 @@ test('computeStatus: Ready, NotReady without Repository, Invalid with the field 
   assert.equal(v?.reason, 'ResourceValidationFailed');
   assert.match(v?.message ?? '', /spec\.schedule/);
   // the same facts again on an object that already has this status: nothing to write
-  const again = computeStatus({ ...bc(), status: ok }, { validation: { ok: true }, schedule: { ok: true, message: 'in place' }, repository: { found: true, message: 'exists' } }, '2030-01-01T00:00:00Z');
+  const again = computeStatus(
+    { ...bc(), status: ok },
+    { validation: { ok: true }, schedule: { ok: true, message: 'in place' }, repository: { found: true, message: 'exists' } },
+    '2030-01-01T00:00:00Z',
+  );
   assert.equal(statusChanged(ok, again), false);
   assert.equal(again.conditions?.[0]?.lastTransitionTime, now, 'lastTransitionTime kept when status is unchanged');
   assert.equal(statusChanged(ok, noRepo), true);
@@ -190,7 +210,9 @@ test('setCondition keeps lastTransitionTime only while status holds', () => {
   assert.equal(sameConditions(b, c), false);
 });
 
-const bs = (phase?: BackupSession['status'] extends infer S ? (S extends { phase?: infer P } ? P : never) : never): BackupSession => ({
+const bs = (
+  phase?: BackupSession['status'] extends infer S ? (S extends { phase?: infer P } ? P : never) : never,
+): BackupSession => ({
   apiVersion: 'stash.appscode.com/v1beta1',
   kind: 'BackupSession',
   metadata: { name: 'es-backup-1700000000', namespace: 'demo', uid: 'bs-uid' },
@@ -217,7 +239,10 @@ test('backupSessionStart: derived id, attributes from the invoker; nothing for f
   assert.ok(backupSessionStart(bs('Running'), bc()), 'a running session is (re)started: the start is a no-op if it runs');
   for (const p of ['Succeeded', 'Failed', 'Skipped'] as const) assert.equal(backupSessionStart(bs(p), bc()), undefined, p);
   const noBc = backupSessionStart(bs(), undefined);
-  assert.equal(noBc?.attrs.some((p) => p.key.name === 'StashRepository'), false);
+  assert.equal(
+    noBc?.attrs.some((p) => p.key.name === 'StashRepository'),
+    false,
+  );
 });
 
 test('restoreSessionStart: RestoreSession is its own invoker; nothing for final phases', () => {
@@ -235,15 +260,26 @@ test('restoreSessionStart: RestoreSession is its own invoker; nothing for final 
   assert.equal(attrs.StashInvokerName, 'es-restore');
   assert.equal(attrs.StashSessionKind, 'RestoreSession');
   assert.equal(attrs.StashRepository, 'gcs-repo');
-  for (const p of ['Succeeded', 'Failed', 'Invalid'] as const) assert.equal(restoreSessionStart({ ...rs, status: { phase: p } }), undefined);
+  for (const p of ['Succeeded', 'Failed', 'Invalid'] as const)
+    assert.equal(restoreSessionStart({ ...rs, status: { phase: p } }), undefined);
 });
 
 test('buildBackupSession: invoker, controller owner, Stash labels, retryLeft', () => {
   const s = buildBackupSession(bc({ retryConfig: { maxRetry: 2 } }), backupSessionName('es-backup', 1_700_000_000_999));
   assert.equal(s.metadata.name, 'es-backup-1700000000');
-  assert.deepEqual(s.spec, { invoker: { apiGroup: 'stash.appscode.com', kind: 'BackupConfiguration', name: 'es-backup' }, retryLeft: 2 });
+  assert.deepEqual(s.spec, {
+    invoker: { apiGroup: 'stash.appscode.com', kind: 'BackupConfiguration', name: 'es-backup' },
+    retryLeft: 2,
+  });
   assert.deepEqual(s.metadata.ownerReferences, [
-    { apiVersion: 'stash.appscode.com/v1beta1', kind: 'BackupConfiguration', name: 'es-backup', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+    {
+      apiVersion: 'stash.appscode.com/v1beta1',
+      kind: 'BackupConfiguration',
+      name: 'es-backup',
+      uid: 'uid-1',
+      controller: true,
+      blockOwnerDeletion: true,
+    },
   ]);
   assert.equal(s.metadata.labels?.[LABEL_INVOKER_TYPE], 'BackupConfiguration');
   assert.equal(s.metadata.labels?.[LABEL_INVOKER_NAME], 'es-backup');
