@@ -1,7 +1,8 @@
 // Where the restic repository is, from what a Stash Function passes: flags --provider/--bucket/--endpoint/--path
 // (--rest-url, --region, --max-connections, --insecure-tls, --enable-cache, --scratch-dir) with the storage Secret's
 // keys either in the environment (secretKeyRef/envFrom) or as files in --secret-dir (a mounted Secret, Stash's
-// older way); or, without --provider, plainly RESTIC_REPOSITORY + RESTIC_PASSWORD from the environment.
+// older way). RESTIC_REPOSITORY in the environment, when set, wins over the location flags (our Job builder sets it
+// from the Repository; the flags remain for Stash-style Functions and manual runs).
 // Repository URLs follow Stash's setupEnv: local → bucket(/path), s3 → s3:<endpoint>/<bucket>/<path>,
 // gcs/azure/swift/b2 → <scheme>:<bucket>:/<path>, rest → rest:<url> with REST_SERVER_USERNAME/PASSWORD inside it.
 import { readFileSync } from 'node:fs';
@@ -124,17 +125,15 @@ export function resolveRepository(
     return v;
   };
 
-  switch (provider) {
-    case '': {
-      const r = env.RESTIC_REPOSITORY;
-      if (!r) {
-        throw new RepositoryConfigError(
-          'no repository: pass --provider (local, s3, gcs, azure, swift, b2, rest) with its flags, or set RESTIC_REPOSITORY',
-        );
-      }
-      out.repo.repository = r;
+  // RESTIC_REPOSITORY (what our Job builder computes from the Repository) wins over the flags
+  switch (env.RESTIC_REPOSITORY ? 'env' : provider) {
+    case 'env':
+      out.repo.repository = env.RESTIC_REPOSITORY as string;
       break;
-    }
+    case '':
+      throw new RepositoryConfigError(
+        'no repository: pass --provider (local, s3, gcs, azure, swift, b2, rest) with its flags, or set RESTIC_REPOSITORY',
+      );
     case 'local':
       out.repo.repository = prefix ? posix.join(need(bucket, 'bucket'), prefix) : need(bucket, 'bucket');
       break;
@@ -189,6 +188,9 @@ export function resolveRepository(
     secrets.push(awsSecret);
   }
   if (flags.region) out.repo.awsRegion = flags.region;
+
+  // restic ≥ 0.17 reads REST credentials from these itself (our Job builder maps REST_SERVER_* onto them)
+  for (const key of ['RESTIC_REST_PASSWORD']) if (env[key]) secrets.push(env[key] as string);
 
   for (const key of PASS_THROUGH[provider] ?? []) {
     const v = secret(key);

@@ -85,6 +85,13 @@ test('repository from RESTIC_REPOSITORY; secrets from env or --secret-dir; optio
     resolveRepository({}, env({ RESTIC_REPOSITORY: '/r', RESTIC_PASSWORD: 'p', ENABLE_CACHE: 'false' })).repo.noCache,
     true,
   );
+  // the Job builder's RESTIC_REPOSITORY wins over Stash's location flags; restic's own REST password env is scrubbed
+  const both = resolveRepository(
+    { provider: 'rest', restUrl: 'http://elsewhere:1/x' },
+    env({ RESTIC_REPOSITORY: 'rest:http://rest:8000/r', RESTIC_PASSWORD: 'p', RESTIC_REST_PASSWORD: 'restpw-1' }),
+  );
+  assert.equal(both.repo.repository, 'rest:http://rest:8000/r');
+  assert.ok(both.secrets.includes('restpw-1'));
 
   const files: Record<string, string> = {
     '/sec/RESTIC_PASSWORD': 'from-file',
