@@ -20,6 +20,7 @@ import { getObject } from '../lib/objects.js';
 import { InvalidBackend, resolveBackend, type ResolvedBackend } from './backend.js';
 import { parseGoDuration } from '../lib/stash-format.js';
 import { substitute } from './stash-vars.js';
+import { appBindingEnv } from './target-env.js';
 
 export class InvalidInput extends Error {
   constructor(
@@ -134,12 +135,36 @@ export function createPlanner(kube: KubeClients, image: string) {
     }
   }
 
-  async function checkTarget(ref: TargetRef | undefined, namespace: string, field: string): Promise<TargetRef> {
+  async function checkTarget(
+    ref: TargetRef | undefined,
+    namespace: string,
+    field: string,
+  ): Promise<TargetRef & { env: k8s.V1EnvVar[] }> {
     if (!ref?.kind || !ref.name)
       throw new InvalidInput(`${field}.ref: kind and name are required`, 'BackupTargetFound', 'TargetNotAvailable');
     const ns = ref.namespace || namespace;
     if (ref.kind === 'AppBinding') {
-      await mustGet<AppBinding>('AppBinding', ns, ref.name, `${field}.ref`, 'BackupTargetFound', 'TargetNotAvailable');
+      const ab = await mustGet<AppBinding>('AppBinding', ns, ref.name, `${field}.ref`, 'BackupTargetFound', 'TargetNotAvailable');
+      let keys: string[] = [];
+      if (ab.spec.secret?.name) {
+        try {
+          const sec = await kube.core.readNamespacedSecret({ namespace: ns, name: ab.spec.secret.name });
+          keys = Object.keys({ ...sec.data, ...sec.stringData }); // key names only; values stay in the Secret
+        } catch (err) {
+          if (isNotFound(err))
+            throw new InvalidInput(
+              `Secret ${ns}/${ab.spec.secret.name} (AppBinding ${ns}/${ref.name} spec.secret) not found`,
+              'BackupTargetFound',
+              'TargetNotAvailable',
+            );
+          throw err;
+        }
+      }
+      try {
+        return { ...ref, namespace: ns, env: appBindingEnv(ab, keys) };
+      } catch (err) {
+        throw new InvalidInput((err as Error).message, 'BackupTargetFound', 'TargetNotAvailable');
+      }
     } else if (ref.kind === 'PersistentVolumeClaim') {
       try {
         await kube.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: ref.name });
@@ -159,7 +184,7 @@ export function createPlanner(kube: KubeClients, image: string) {
         'TargetNotAvailable',
       );
     }
-    return { ...ref, namespace: ns };
+    return { ...ref, namespace: ns, env: [] };
   }
 
   async function load(kind: Loaded['kind'], namespace: string, name: string): Promise<Loaded> {
@@ -240,7 +265,7 @@ export function createPlanner(kube: KubeClients, image: string) {
     }
     await checkSecret(repoNs, backend.secretName, `Repository ${repoNs}/${repoRef.name} spec.backend.storageSecretName`);
 
-    const target = await checkTarget(spec.target?.ref, namespace, 'spec.target');
+    const { env: targetEnv, ...target } = await checkTarget(spec.target?.ref, namespace, 'spec.target');
     const taskName = spec.task?.name;
     if (!taskName)
       throw new InvalidInput(
@@ -353,7 +378,7 @@ export function createPlanner(kube: KubeClients, image: string) {
         command: fn.spec.command?.map(sub),
         args: fn.spec.args?.map(sub).filter((a) => !/^--[\w-]+=$/.test(a)), // Stash passes unset flags as '--flag='
         workingDir: fn.spec.workingDir,
-        env: [...backend.env, ...((rt?.container?.env ?? []) as unknown as k8s.V1EnvVar[])],
+        env: [...backend.env, ...targetEnv, ...((rt?.container?.env ?? []) as unknown as k8s.V1EnvVar[])],
         envFrom: rt?.container?.envFrom as k8s.V1EnvFromSource[] | undefined,
         resources: rt?.container?.resources as k8s.V1ResourceRequirements | undefined,
         volumeMounts: [
