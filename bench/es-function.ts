@@ -57,13 +57,31 @@ async function child() {
     const r = await dumpIndices(c, dir, { include: [index], slices: Number(a), templates: ['none'] });
     await c.close();
     const ms = Date.now() - t0;
-    console.log(JSON.stringify({ phase, docs: r.docs, bytes: r.bytes, ms, docsPerSec: Math.round((r.docs / ms) * 1000), peakRssMb: rssMb() }));
+    console.log(
+      JSON.stringify({
+        phase,
+        docs: r.docs,
+        bytes: r.bytes,
+        ms,
+        docsPerSec: Math.round((r.docs / ms) * 1000),
+        peakRssMb: rssMb(),
+      }),
+    );
   } else if (phase === 'load') {
     const c = createClient({ url: stackEnv('ES_TARGET_URL') });
     const r = await loadDump(c, dir, { include: [index], workers: Number(b) });
     await c.close();
     const ms = Date.now() - t0;
-    console.log(JSON.stringify({ phase, docs: r.docs, failed: r.failed, ms, docsPerSec: Math.round((r.docs / ms) * 1000), peakRssMb: rssMb() }));
+    console.log(
+      JSON.stringify({
+        phase,
+        docs: r.docs,
+        failed: r.failed,
+        ms,
+        docsPerSec: Math.round((r.docs / ms) * 1000),
+        peakRssMb: rssMb(),
+      }),
+    );
   }
 }
 
@@ -75,14 +93,21 @@ async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'stashflow-bench-'));
   const self = fileURLToPath(import.meta.url);
   const run = (...args: string[]) =>
-    process.stdout.write(execFileSync(process.execPath, [...process.execArgv, self, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+    process.stdout.write(
+      execFileSync(process.execPath, [...process.execArgv, self, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
   const src = createClient({ url: stackEnv('ES_SOURCE_URL') });
   const dst = createClient({ url: stackEnv('ES_TARGET_URL') });
   try {
     run('seed', index, join(dir, 'dump'), String(n), '');
     run('dump', index, join(dir, 'dump'), slices, '');
     run('load', index, join(dir, 'dump'), '', workers);
-    console.log(JSON.stringify({ sourceCount: (await src.count({ index })).count, targetCount: (await dst.count({ index })).count }));
+    console.log(
+      JSON.stringify({ sourceCount: (await src.count({ index })).count, targetCount: (await dst.count({ index })).count }),
+    );
   } finally {
     await src.indices.delete({ index }, { ignore: [404] });
     await dst.indices.delete({ index }, { ignore: [404] });

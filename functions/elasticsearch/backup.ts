@@ -174,7 +174,8 @@ async function report(opts: BackupElasticsearchOptions, r: BackupElasticsearchRe
   }
   if (opts.terminationPath !== false) {
     // the index list can exceed the 4 KiB termination limit; the counts carry the meaning
-    const { indexNames: _names, ...compact } = r;
+    const compact = { ...r };
+    delete compact.indexNames;
     writeTerminationMessage(compact, opts.terminationPath);
   }
 }

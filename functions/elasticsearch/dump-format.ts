@@ -152,7 +152,8 @@ export function stripForDump(settings: Json): Json {
   const routing = index.routing as Json | undefined;
   const alloc = routing?.allocation as Json | undefined;
   if (alloc?.initial_recovery !== undefined) {
-    const { initial_recovery: _drop, ...rest } = alloc;
+    const rest = { ...alloc };
+    delete rest.initial_recovery;
     index.routing = { ...routing, allocation: rest };
   }
   return { ...settings, index };

@@ -31,7 +31,9 @@ const indices = [`${P}-docs`, `${P}-empty`];
 before(async () => {
   if (!existsSync(multielasticdump)) {
     await mkdir(prefix, { recursive: true });
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `elasticdump@${ELASTICDUMP_VERSION}`], { timeout: 300_000 });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `elasticdump@${ELASTICDUMP_VERSION}`], {
+      timeout: 300_000,
+    });
   }
   await deletePrefixed(src, P);
   await deletePrefixed(dst, P);
@@ -39,12 +41,20 @@ before(async () => {
     index: indices[0] as string,
     settings: { number_of_shards: 2 },
     aliases: { [`${P}-alias`]: { filter: { term: { k: 'a' } } } },
-    mappings: { properties: { k: { type: 'keyword' }, at: { type: 'date' }, where: { type: 'geo_point' }, nested: { type: 'nested' } } },
+    mappings: {
+      properties: { k: { type: 'keyword' }, at: { type: 'date' }, where: { type: 'geo_point' }, nested: { type: 'nested' } },
+    },
   });
   await src.indices.create({ index: indices[1] as string });
   const ops = Array.from({ length: 750 }, (_, i) => [
     { index: { _index: indices[0] as string, _id: `ü-${i}`, ...(i % 5 === 0 ? { routing: `r${i % 3}` } : {}) } },
-    { k: i % 2 ? 'a' : 'b', at: new Date(Date.UTC(2026, 1, 1) + i * 1000).toISOString(), where: { lat: 1 + i / 1000, lon: 2 }, nested: [{ x: i }], text: `日本 ${i}` },
+    {
+      k: i % 2 ? 'a' : 'b',
+      at: new Date(Date.UTC(2026, 1, 1) + i * 1000).toISOString(),
+      where: { lat: 1 + i / 1000, lon: 2 },
+      nested: [{ x: i }],
+      text: `日本 ${i}`,
+    },
   ]).flat();
   const r = await src.bulk({ operations: ops, refresh: true });
   assert.equal(r.errors, false);
@@ -69,12 +79,25 @@ test('a multielasticdump dump (Stash addon style) restores with ours', async () 
   const dir = join(work, 'theirs');
   await mkdir(dir);
   // what the addon runs, plus the user args a Stash user would pass to get aliases and analyzers too
-  await run(multielasticdump, [`--input=${SRC}`, `--output=${dir}`, `--match=^${P}-`, '--includeType=data,mapping,settings,alias,analyzer,template', '--quiet'], {
-    env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
-    timeout: 120_000,
-  });
+  await run(
+    multielasticdump,
+    [
+      `--input=${SRC}`,
+      `--output=${dir}`,
+      `--match=^${P}-`,
+      '--includeType=data,mapping,settings,alias,analyzer,template',
+      '--quiet',
+    ],
+    {
+      env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+      timeout: 120_000,
+    },
+  );
   const files = (await readdir(dir)).sort();
-  assert.ok(files.includes(`${P}-docs.json`) && files.includes(`${P}-docs.settings.json`) && files.includes(`${P}-docs.alias.json`), files.join(' '));
+  assert.ok(
+    files.includes(`${P}-docs.json`) && files.includes(`${P}-docs.settings.json`) && files.includes(`${P}-docs.alias.json`),
+    files.join(' '),
+  );
   const r = await loadDump(dst, dir, {});
   assert.deepEqual(r.indices.map((i) => i.name).sort(), [...indices].sort());
   assert.equal(r.docs, 750);
@@ -92,9 +115,20 @@ test('our dump restores with multielasticdump --direction=load', async () => {
   for (const index of indices) await sameDocsAndMappings(dst, index);
   // with aliases too (it needs a non-empty alias file for every index it loads, so only the aliased one)
   await deletePrefixed(dst, P);
-  await run(multielasticdump, ['--direction=load', `--input=${dir}`, `--output=${DST}`, `--match=^${P}-docs$`, '--includeType=data,mapping,settings,alias', '--quiet'], {
-    timeout: 120_000,
-  });
+  await run(
+    multielasticdump,
+    [
+      '--direction=load',
+      `--input=${dir}`,
+      `--output=${DST}`,
+      `--match=^${P}-docs$`,
+      '--includeType=data,mapping,settings,alias',
+      '--quiet',
+    ],
+    {
+      timeout: 120_000,
+    },
+  );
   const { a, b } = await sameDocsAndMappings(dst, indices[0] as string);
   assert.deepEqual(b.aliases, a.aliases);
 });

@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { stackDir, stackEnv } from '../helpers/stack.js';
-import { backupElasticsearch, createClient, dumpIndices, loadDump, restoreElasticsearch } from '../../functions/elasticsearch/index.js';
+import {
+  backupElasticsearch,
+  createClient,
+  dumpIndices,
+  loadDump,
+  restoreElasticsearch,
+} from '../../functions/elasticsearch/index.js';
 import { deletePrefixed, describeIndex as describe, fingerprint } from '../helpers/es-compare.js';
 import * as restic from '../../lib/restic.js';
 
@@ -41,7 +47,10 @@ async function bulk(c: Client, index: string, docs: { id: string; routing?: stri
   if (!docs.length) return;
   const r = await c.bulk({
     refresh: true,
-    operations: docs.flatMap((d) => [{ index: { _index: index, _id: d.id, ...(d.routing ? { routing: d.routing } : {}) } }, d.doc]),
+    operations: docs.flatMap((d) => [
+      { index: { _index: index, _id: d.id, ...(d.routing ? { routing: d.routing } : {}) } },
+      d.doc,
+    ]),
   });
   assert.equal(r.errors, false, JSON.stringify(r.items.find((i) => i.index?.error)));
 }
@@ -81,11 +90,17 @@ before(async () => {
         at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
         n: i,
         body: `Doc ${i} Mixed CASE`,
-        items: [{ sku: `s${i % 5}`, qty: i }, { sku: 'x', qty: -i }],
+        items: [
+          { sku: `s${i % 5}`, qty: i },
+          { sku: 'x', qty: -i },
+        ],
       },
     })),
   );
-  await src.indices.create({ index: I.big, mappings: { properties: { blob: { type: 'keyword', index: false, doc_values: false } } } });
+  await src.indices.create({
+    index: I.big,
+    mappings: { properties: { blob: { type: 'keyword', index: false, doc_values: false } } },
+  });
   await bulk(src, I.big, [
     { id: 'large', doc: { blob: 'x'.repeat(5 * 1024 * 1024), note: 'five megabytes' } },
     ...Array.from({ length: 20 }, (_, i) => ({ id: `s${i}`, doc: { blob: 'y'.repeat(i * 1000) } })),
@@ -93,7 +108,10 @@ before(async () => {
   await src.indices.create({ index: I.uni });
   await bulk(src, I.uni, [
     { id: 'ünïcødé-日本語-🎉', doc: { text: 'Grüße, 世界 🌍', quote: 'he said "hi"\n\ttab' } },
-    { id: 'with space/and slash?&=', doc: { n: 1.5, big: 9007199254740991, neg: -0.001, arr: ['one', 'two', null], obj: [{ three: 3 }, { three: 4 }] } },
+    {
+      id: 'with space/and slash?&=',
+      doc: { n: 1.5, big: 9007199254740991, neg: -0.001, arr: ['one', 'two', null], obj: [{ three: 3 }, { three: 4 }] },
+    },
     { id: 'מזהה', doc: { empty: {}, list: [] } },
   ]);
   await src.indices.create({
@@ -105,7 +123,11 @@ before(async () => {
     },
     mappings: { properties: { kind: { type: 'keyword' } } },
   });
-  await bulk(src, I.aliased, Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, doc: { kind: i % 2 ? 'a' : 'b' } })));
+  await bulk(
+    src,
+    I.aliased,
+    Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, doc: { kind: i % 2 ? 'a' : 'b' } })),
+  );
   await src.cluster.putComponentTemplate({
     name: `${P}-comp`,
     template: { mappings: { properties: { fromComponent: { type: 'keyword' } } } },
@@ -115,14 +137,22 @@ before(async () => {
     index_patterns: [`${P}-tpl-*`],
     composed_of: [`${P}-comp`],
     priority: 500,
-    template: { settings: { number_of_shards: 2 }, mappings: { properties: { t: { type: 'keyword' } } }, aliases: { [`${P}-tpl-alias`]: {} } },
+    template: {
+      settings: { number_of_shards: 2 },
+      mappings: { properties: { t: { type: 'keyword' } } },
+      aliases: { [`${P}-tpl-alias`]: {} },
+    },
   });
   await bulk(src, I.fromTpl, [{ id: '1', doc: { t: 'x', fromComponent: 'y' } }]);
   await src.indices.create({ index: I.excluded });
   await bulk(src, I.excluded, [{ id: '1', doc: { no: true } }]);
   for (const [k, name] of I.small.entries()) {
     await src.indices.create({ index: name, settings: { number_of_shards: 1 } });
-    await bulk(src, name, Array.from({ length: k % 4 }, (_, i) => ({ id: `${k}-${i}`, doc: { k, i } })));
+    await bulk(
+      src,
+      name,
+      Array.from({ length: k % 4 }, (_, i) => ({ id: `${k}-${i}`, doc: { k, i } })),
+    );
   }
   await src.indices.create({ index: I.closed });
   await src.indices.close({ index: I.closed });
@@ -223,11 +253,17 @@ test('round trip source → restic (REST server) → target', async () => {
 test('the dump has multielasticdump files only, in its formats; our extras live in the sidecar', async () => {
   const dir = join(work, 'dump-only');
   const r = await dumpIndices(src, dir, { include: [I.aliased, I.uni], templates: [`${P}-*`] });
-  assert.deepEqual(r.indices.map((i) => i.name), [I.aliased, I.uni]);
+  assert.deepEqual(
+    r.indices.map((i) => i.name),
+    [I.aliased, I.uni],
+  );
   const files = (await readdir(dir)).sort();
   const types = ['alias', 'analyzer', 'mapping', 'settings', 'template'];
   assert.deepEqual(files, [I.aliased, I.uni].flatMap((i) => [`${i}.json`, ...types.map((t) => `${i}.${t}.json`)]).sort());
-  const lines = (await readFile(join(dir, `${I.uni}.json`), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = (await readFile(join(dir, `${I.uni}.json`), 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
   for (const l of lines) assert.deepEqual(Object.keys(l).slice(0, 2), ['_index', '_id']);
   assert.ok(lines.some((l) => l._id === 'ünïcødé-日本語-🎉' && l._source.text === 'Grüße, 世界 🌍'));
@@ -241,15 +277,29 @@ test('the dump has multielasticdump files only, in its formats; our extras live 
   const sidecar = (await readdir(`${dir}.stashflow`)).sort();
   assert.deepEqual(sidecar, ['component_template.json', 'index_template.json', 'manifest.json']);
   const it = JSON.parse(await readFile(join(`${dir}.stashflow`, 'index_template.json'), 'utf8'));
-  assert.deepEqual(it.index_templates.map((t: { name: string }) => t.name), [`${P}-tmpl`]);
+  assert.deepEqual(
+    it.index_templates.map((t: { name: string }) => t.name),
+    [`${P}-tmpl`],
+  );
 });
 
 test('include/exclude and --match (on index or alias name) are honoured', async () => {
   const dir = join(work, 'dump-match');
-  const r = await dumpIndices(src, dir, { include: [`${P}-*`], exclude: [`${P}-small-*`, I.closed], match: `^${P}-(alias-all|unicode)$`, templates: ['none'] });
-  assert.deepEqual(r.indices.map((i) => i.name), [I.aliased, I.uni]);
+  const r = await dumpIndices(src, dir, {
+    include: [`${P}-*`],
+    exclude: [`${P}-small-*`, I.closed],
+    match: `^${P}-(alias-all|unicode)$`,
+    templates: ['none'],
+  });
+  assert.deepEqual(
+    r.indices.map((i) => i.name),
+    [I.aliased, I.uni],
+  );
   const l = await loadDump(dst, dir, { exclude: [I.uni] });
-  assert.deepEqual(l.indices.map((i) => i.name), [I.aliased]);
+  assert.deepEqual(
+    l.indices.map((i) => i.name),
+    [I.aliased],
+  );
   assert.deepEqual(await targetIndices(), [I.aliased]);
   await assertSameIndex(I.aliased);
   await cleanup(dst);
@@ -326,7 +376,10 @@ test('through nginx: TLS with our CA and basic auth', async () => {
     await target.close();
     await cleanup(dst);
   }
-  await assert.rejects(dumpIndices(createClient({ ...es, password: 'nope' }), join(work, 'x'), {}), /401|security_exception|Unauthorized/i);
+  await assert.rejects(
+    dumpIndices(createClient({ ...es, password: 'nope' }), join(work, 'x'), {}),
+    /401|security_exception|Unauthorized/i,
+  );
 });
 
 test('a restore refuses to overwrite an index it did not create', async () => {

@@ -20,20 +20,52 @@ import { formatBytes, formatDuration } from '../../functions/elasticsearch/stash
 import { forgetArgs, hasRetention, resticEnv, scrubSecrets } from '../../lib/restic.js';
 
 const idx = (name: string, aliases: string[] = [], hidden = false): IndexInfo => ({ name, aliases, hidden });
-const all = [idx('logs-1'), idx('logs-2', ['current']), idx('metrics'), idx('searchguard'), idx('.kibana'), idx('secret', [], true)];
+const all = [
+  idx('logs-1'),
+  idx('logs-2', ['current']),
+  idx('metrics'),
+  idx('searchguard'),
+  idx('.kibana'),
+  idx('secret', [], true),
+];
 
 test('selection: hidden/system indices need includeHidden; include/exclude globs; sorted', () => {
-  assert.deepEqual(selectIndices(all, {}).map((i) => i.name), ['logs-1', 'logs-2', 'metrics', 'searchguard']);
-  assert.deepEqual(selectIndices(all, { includeHidden: true }).map((i) => i.name), ['.kibana', 'logs-1', 'logs-2', 'metrics', 'searchguard', 'secret']);
-  assert.deepEqual(selectIndices(all, { include: ['logs-*', 'metr?cs'] }).map((i) => i.name), ['logs-1', 'logs-2', 'metrics']);
-  assert.deepEqual(selectIndices(all, { include: ['logs-*'], exclude: ['*-2'] }).map((i) => i.name), ['logs-1']);
-  assert.deepEqual(selectIndices(all, { include: ['logs-*,metrics'] }).map((i) => i.name), ['logs-1', 'logs-2', 'metrics']);
-  assert.deepEqual(selectIndices([idx('a.b'), idx('axb')], { include: ['a.b'] }).map((i) => i.name), ['a.b'], 'dot is literal');
+  assert.deepEqual(
+    selectIndices(all, {}).map((i) => i.name),
+    ['logs-1', 'logs-2', 'metrics', 'searchguard'],
+  );
+  assert.deepEqual(
+    selectIndices(all, { includeHidden: true }).map((i) => i.name),
+    ['.kibana', 'logs-1', 'logs-2', 'metrics', 'searchguard', 'secret'],
+  );
+  assert.deepEqual(
+    selectIndices(all, { include: ['logs-*', 'metr?cs'] }).map((i) => i.name),
+    ['logs-1', 'logs-2', 'metrics'],
+  );
+  assert.deepEqual(
+    selectIndices(all, { include: ['logs-*'], exclude: ['*-2'] }).map((i) => i.name),
+    ['logs-1'],
+  );
+  assert.deepEqual(
+    selectIndices(all, { include: ['logs-*,metrics'] }).map((i) => i.name),
+    ['logs-1', 'logs-2', 'metrics'],
+  );
+  assert.deepEqual(
+    selectIndices([idx('a.b'), idx('axb')], { include: ['a.b'] }).map((i) => i.name),
+    ['a.b'],
+    'dot is literal',
+  );
 });
 
 test('selection: --match is a case-insensitive regex on the index name or any alias (multielasticdump)', () => {
-  assert.deepEqual(selectIndices(all, { match: '^(?!searchguard)([a-zA-Z0-9_-]+)$' }).map((i) => i.name), ['logs-1', 'logs-2', 'metrics']);
-  assert.deepEqual(selectIndices(all, { match: '^CURRENT$' }).map((i) => i.name), ['logs-2']);
+  assert.deepEqual(
+    selectIndices(all, { match: '^(?!searchguard)([a-zA-Z0-9_-]+)$' }).map((i) => i.name),
+    ['logs-1', 'logs-2', 'metrics'],
+  );
+  assert.deepEqual(
+    selectIndices(all, { match: '^CURRENT$' }).map((i) => i.name),
+    ['logs-2'],
+  );
 });
 
 test('types: multielasticdump --ignoreType / --includeType semantics', () => {
@@ -64,7 +96,11 @@ test('NDJSON framing: one hit per line, unicode and newlines escaped, routing ke
   const d = parseDocLine(line.trimEnd(), 1, 'f');
   assert.deepEqual(d, { _index: 'i', _id: 'ü/1', _routing: 'r', _source: { t: 'a\nb', e: '🎉' } });
   // a real elasticdump line (search hit with _score, routing in fields or _routing)
-  const ed = parseDocLine('{"_index":"old","_type":"_doc","_id":"7","_score":1,"_source":{"a":1},"fields":{"_routing":"x"}}', 3, 'f');
+  const ed = parseDocLine(
+    '{"_index":"old","_type":"_doc","_id":"7","_score":1,"_source":{"a":1},"fields":{"_routing":"x"}}',
+    3,
+    'f',
+  );
   assert.equal(ed._routing, 'x');
   assert.equal(bulkPair('new', ed), '{"index":{"_index":"new","_id":"7","routing":"x"}}\n{"a":1}\n');
   assert.throws(() => parseDocLine('{"_id":1}', 9, 'dump.json'), /dump\.json:9: no _source/);
@@ -127,7 +163,16 @@ test('restic: secrets travel in env only and are scrubbed from messages', () => 
   const msg = scrubSecrets('pw hunter22 key AKIASECRET url rest:http://bob:s3cr%21t@host s3cr!t', repo);
   for (const s of ['hunter22', 'AKIASECRET', 's3cr%21t', 's3cr!t']) assert.ok(!msg.includes(s), `${s} scrubbed from: ${msg}`);
   assert.deepEqual(forgetArgs({ keepLast: 3, keepDaily: 0, keepTags: ['a'], prune: true, dryRun: true, host: 'host-0' }), [
-    'forget', '--json', '--keep-last', '3', '--keep-tag', 'a', '--host', 'host-0', '--prune', '--dry-run',
+    'forget',
+    '--json',
+    '--keep-last',
+    '3',
+    '--keep-tag',
+    'a',
+    '--host',
+    'host-0',
+    '--prune',
+    '--dry-run',
   ]);
   assert.equal(hasRetention({ keepLast: 0, prune: true }), false);
 });
