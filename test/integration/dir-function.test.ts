@@ -251,3 +251,22 @@ test('dir function Jobs: backup to a REST repository, restore, equal files; fail
     await rm(work, { recursive: true, force: true });
   }
 });
+
+test('the dir catalog (Functions, Tasks) is accepted by the apiserver (server-side dry run)', async () => {
+  const { loadAllYaml } = await import('@kubernetes/client-node');
+  const kube = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
+  for (const file of ['functions.yaml', 'tasks.yaml']) {
+    const objs = loadAllYaml(await readFile(join(repoRoot, 'deploy/catalog/dir', file), 'utf8')) as { kind: string }[];
+    for (const body of objs) {
+      const created = (await kube.custom.createClusterCustomObject({
+        group: 'stash.appscode.com',
+        version: 'v1beta1',
+        plural: body.kind === 'Task' ? 'tasks' : 'functions',
+        body,
+        dryRun: 'All',
+      })) as { kind: string; spec: { args?: string[]; steps?: unknown[] } };
+      assert.equal(created.kind, body.kind);
+      assert.ok(created.spec.args?.length || created.spec.steps?.length, 'spec kept, not pruned');
+    }
+  }
+});

@@ -1,8 +1,12 @@
 // functions/dir: Stash-style flag parsing and the restic repository built from Stash's flags + storage Secret keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAllYaml } from '@kubernetes/client-node';
 import { parseFlags, repositoryFlags } from '../../functions/dir/cli.js';
 import { resolveRepository, safeLocation, scrub, secretReader } from '../../functions/dir/repository.js';
+import { repoRoot } from '../helpers/stack.js';
 
 test('flags: --a=b, --a b, bare --a, repeats, empty placeholder values dropped', () => {
   const { flags, positional } = parseFlags([
@@ -126,4 +130,39 @@ test('repository from RESTIC_REPOSITORY; secrets from env or --secret-dir; optio
   );
   assert.deepEqual(az.env, { AZURE_ACCOUNT_NAME: 'acct', AZURE_ACCOUNT_KEY: 'azkey-1' });
   assert.ok(az.secrets.includes('azkey-1') && !az.secrets.includes('acct'));
+});
+
+test('catalog: dir-backup/dir-restore Functions and Tasks in Stash format, args the CLI understands', () => {
+  const dir = join(repoRoot, 'deploy/catalog/dir');
+  type Obj = { apiVersion: string; kind: string; metadata: { name: string }; spec: Record<string, unknown> };
+  const fns = loadAllYaml(readFileSync(join(dir, 'functions.yaml'), 'utf8')) as Obj[];
+  const tasks = loadAllYaml(readFileSync(join(dir, 'tasks.yaml'), 'utf8')) as Obj[];
+  assert.deepEqual(
+    fns.map((f) => `${f.apiVersion} ${f.kind} ${f.metadata.name}`),
+    ['stash.appscode.com/v1beta1 Function dir-backup', 'stash.appscode.com/v1beta1 Function dir-restore'],
+  );
+  assert.deepEqual(
+    tasks.map((t) => [t.kind, t.metadata.name, (t.spec.steps as { name: string }[]).map((s) => s.name)]),
+    [
+      ['Task', 'dir-backup', ['dir-backup', 'update-status']],
+      ['Task', 'dir-restore', ['dir-restore', 'update-status']],
+    ],
+  );
+  // with Stash's substitution (every ${VAR:=default} → its default), the flags parse and the repository flags are known
+  for (const f of fns) {
+    assert.equal(f.spec.image, 'stashflow/stashflow:latest');
+    const args = (f.spec.args as string[]).map((a) => a.replace(/\$\{[A-Za-z_]+:=([^}]*)\}/g, '$1'));
+    assert.deepEqual(args.slice(0, 2), ['function', 'dir']);
+    assert.ok(
+      args.every((a) => !a.includes('${')),
+      args.join(' '),
+    );
+    const { flags, positional } = parseFlags(args.slice(3));
+    assert.deepEqual(positional, []);
+    const repo = repositoryFlags(flags);
+    assert.equal(repo.enableCache, true);
+    assert.equal(repo.maxConnections, 0);
+    assert.equal(repo.insecureTls, false);
+    assert.equal(repo.scratchDir, '/tmp');
+  }
 });
