@@ -356,7 +356,8 @@ export function createPlanner(kube: KubeClients, image: string) {
     const volumes: k8s.V1Volume[] = [
       { name: TMP_VOLUME, emptyDir: {} },
       ...backend.volumes,
-      ...((task.spec.volumes ?? []) as unknown as k8s.V1Volume[]),
+      // Task volumes may use the invoker's variables (e.g. a Secret name), as in Stash
+      ...(JSON.parse(substitute(JSON.stringify(task.spec.volumes ?? []), { ...vars, ...userVars })) as k8s.V1Volume[]),
     ];
     const commonMounts: k8s.V1VolumeMount[] = [{ name: TMP_VOLUME, mountPath: TMP_MOUNT }, ...backend.volumeMounts];
     if (interimClaimName) {
@@ -383,7 +384,11 @@ export function createPlanner(kube: KubeClients, image: string) {
         resources: rt?.container?.resources as k8s.V1ResourceRequirements | undefined,
         volumeMounts: [
           ...commonMounts,
-          ...((fn.spec.volumeMounts ?? []) as k8s.V1VolumeMount[]).map((m) => ({ ...m, name: sub(m.name) })),
+          ...((fn.spec.volumeMounts ?? []) as k8s.V1VolumeMount[]).map((m) => ({
+            ...m,
+            name: sub(m.name),
+            mountPath: sub(m.mountPath),
+          })),
         ],
       };
     });

@@ -6,13 +6,15 @@ import { parseArgs } from 'node:util';
 import { backupElasticsearch } from './backup.js';
 import { restoreElasticsearch } from './restore.js';
 import { splitList } from './selection.js';
+import { TARGET_ENV } from '../../activities/target-env.js';
 
 export const elasticsearchUsage = `usage:
   stashflow function elasticsearch backup-es  --interim-data-dir D [--hostname H] [--es-args "..."] [--include G]
       [--exclude G] [--tag T] [--slices N] [--retention-keep-last N ...] [--retention-prune] [--output-dir D]
   stashflow function elasticsearch restore-es --interim-data-dir D [--snapshot latest|ID] [--source-hostname H]
       [--es-args "..."] [--include G] [--exclude G] [--workers K] [--output-dir D]
-env: ES_URL, ES_USERNAME, ES_PASSWORD, ES_CA_FILE, RESTIC_REPOSITORY, RESTIC_PASSWORD, AWS_*
+env: ES_URL, ES_USERNAME, ES_PASSWORD, ES_CA_FILE (or the STASHFLOW_TARGET_* a Job gets from its AppBinding),
+     RESTIC_REPOSITORY, RESTIC_PASSWORD, AWS_*
 `;
 
 const str = { type: 'string' } as const;
@@ -58,9 +60,15 @@ export async function runElasticsearchFunction(argv: string[]): Promise<void> {
   const n = (k: string) => (s(k) ? Number(s(k)) : undefined);
   const interimDir = s('interim-data-dir');
   if (!interimDir) throw new Error(`--interim-data-dir is required\n${elasticsearchUsage}`);
+  // ES_* by hand; STASHFLOW_TARGET_* when our Job builder resolved the AppBinding (activities/target-env.ts)
+  const e = process.env;
+  const username = e.ES_USERNAME ?? e[TARGET_ENV.username];
+  const caPem = e[TARGET_ENV.caCert];
   const es = {
-    url: env('ES_URL'),
-    ...(process.env.ES_USERNAME ? { username: process.env.ES_USERNAME, password: process.env.ES_PASSWORD ?? '' } : {}),
+    url: e.ES_URL ?? e[TARGET_ENV.url] ?? env('ES_URL'),
+    ...(username ? { username, password: e.ES_PASSWORD ?? e[TARGET_ENV.password] ?? '' } : {}),
+    ...(caPem ? { caPem } : {}),
+    ...(e[TARGET_ENV.insecure] === 'true' ? { insecure: true } : {}),
     ...(s('auth-file') ? { authFile: s('auth-file') } : {}),
     ...(s('ca-file') || process.env.ES_CA_FILE ? { caFile: s('ca-file') ?? process.env.ES_CA_FILE } : {}),
   };
