@@ -17,7 +17,11 @@ test('$(VAR) expansion follows the Kubernetes rules', () => {
 });
 
 test('image references map to host commands', () => {
-  assert.deepEqual(imageCandidates('docker.io/library/busybox:1.36@sha256:abc'), ['docker.io/library/busybox', 'library/busybox', 'busybox']);
+  assert.deepEqual(imageCandidates('docker.io/library/busybox:1.36@sha256:abc'), [
+    'docker.io/library/busybox',
+    'library/busybox',
+    'busybox',
+  ]);
   const images = new ImageMap({ REPO: '/repo', STACK_DIR: '/stack' }, join(repoRoot, 'dev', 'node-agent', 'images.json'));
   const sf = images.resolve('ghcr.io/stashflow/stashflow:0.1.0');
   assert.ok(sf);
