@@ -29,6 +29,11 @@ async function main(argv: string[]): Promise<void> {
       await entry.main(fargs);
       return;
     }
+    // A Stash Function whose image is replaced by ours passes Stash's subcommand first (backup-es / restore-es)
+    case 'backup-es':
+    case 'restore-es':
+      await functionTable.elasticsearch!.main(argv);
+      return;
     case 'trigger':
       process.exitCode = await trigger(rest, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
       return;
