@@ -15,12 +15,13 @@ import type { SessionPlan } from '../activities/session-plan.js';
 import { searchAttributes as sa } from '../api/search-attributes.js';
 import type { Condition, HostBackupStats } from '../api/types.js';
 import type { SessionRef } from './contracts.js';
-import { describeFailure, jobNameFor, ownerOf, parseHostStats } from './session-steps.js';
+import { bestEffortPush, describeFailure, metricsCondition, jobNameFor, ownerOf, parseHostStats } from './session-steps.js';
 
 const short = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+const reporting = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
 const waiting = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
@@ -55,7 +56,7 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
       undefined,
     );
     await short.recordSessionEvent('BackupSession', ref, 'Warning', 'BackupSessionFailed', f.message);
-    await short.pushBackupMetrics(ref);
+    await pushMetricsOf(ref);
     return { phase: 'Failed', error: f.message };
   }
   upsertSearchAttributes([
@@ -83,7 +84,7 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
     const stats = outcome.stats.length ? outcome.stats : [{ hostname: plan.hostname, phase: 'Failed' as const, error: message }];
     await finish(ref, 'Failed', conditions, stats, plan);
     await short.recordSessionEvent('BackupSession', ref, 'Warning', 'BackupSessionFailed', message);
-    await short.pushBackupMetrics(ref);
+    await pushMetricsOf(ref);
     return { phase: 'Failed', attempts: outcome.attempts, error: message };
   }
 
@@ -101,13 +102,22 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
         `${maintenance.result.removed} snapshot(s) ${plan.retention?.dryRun ? 'would be ' : ''}removed by policy ${plan.retention?.name ?? ''}`.trim(),
     });
     await short.updateRepositoryStatus(plan.repository, { ...maintenance.result, lastBackupTime: now() });
-    await short.pushRepositoryMetrics(ref, plan.repository);
-    conditions.push({
-      type: 'RepositoryMetricsPushed',
-      status: 'True',
-      reason: 'SuccessfullyPushedRepositoryMetrics',
-      message: 'pushed',
-    });
+    const repoPushed = await bestEffortPush(reporting.pushRepositoryMetrics(ref, plan.repository));
+    conditions.push(
+      repoPushed.pushed
+        ? {
+            type: 'RepositoryMetricsPushed',
+            status: 'True',
+            reason: 'SuccessfullyPushedRepositoryMetrics',
+            message: `pushed to job ${repoPushed.job}`,
+          }
+        : {
+            type: 'RepositoryMetricsPushed',
+            status: 'False',
+            reason: 'FailedToPushRepositoryMetrics',
+            message: repoPushed.reason,
+          },
+    );
   } else {
     conditions.push({
       type: 'RetentionPolicyApplied',
@@ -124,7 +134,7 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
     'BackupSessionSucceeded',
     `backup of ${plan.target.kind}/${plan.target.name} succeeded`,
   );
-  await short.pushBackupMetrics(ref);
+  await pushMetricsOf(ref);
   await short.cleanBackupHistory(ref.namespace, plan.invoker.name, plan.backupHistoryLimit);
   return { phase: 'Succeeded', attempts: outcome.attempts, snapshot: outcome.stats[0]?.snapshots?.[0]?.name };
 }
@@ -232,4 +242,10 @@ async function finish(
     target: plan?.target,
   });
   upsertSearchAttributes([{ key: sa.phase, value: phase }]);
+}
+
+/** Pushes Stash's session metrics and records the outcome as the MetricsPushed condition. */
+async function pushMetricsOf(ref: SessionRef): Promise<void> {
+  const pushed = await bestEffortPush(reporting.pushBackupMetrics(ref));
+  await short.setSessionConditions('BackupSession', ref, [metricsCondition(pushed, now())]);
 }

@@ -15,12 +15,13 @@ import { searchAttributes as sa } from '../api/search-attributes.js';
 import type { Condition, HostRestoreStats } from '../api/types.js';
 import type { SessionResult } from './backup-session.js';
 import type { SessionRef } from './contracts.js';
-import { describeFailure, jobNameFor, ownerOf, parseRestoreStats } from './session-steps.js';
+import { bestEffortPush, describeFailure, metricsCondition, jobNameFor, ownerOf, parseRestoreStats } from './session-steps.js';
 
 const short = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+const reporting = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
 const waiting = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
@@ -45,7 +46,7 @@ export async function restoreSession(ref: SessionRef): Promise<SessionResult> {
     const phase = f.conditionType === 'ValidationPassed' ? 'Invalid' : 'Failed';
     await finish(ref, phase, [{ type: f.conditionType, status: 'False', reason: f.reason, message: f.message }], []);
     await short.recordSessionEvent('RestoreSession', ref, 'Warning', 'RestoreSessionFailed', f.message);
-    await short.pushRestoreMetrics(ref);
+    await pushMetricsOf(ref);
     return { phase, error: f.message };
   }
   upsertSearchAttributes([
@@ -75,7 +76,7 @@ export async function restoreSession(ref: SessionRef): Promise<SessionResult> {
       [{ hostname: plan.hostname, phase: 'Failed', error: message }],
     );
     await short.recordSessionEvent('RestoreSession', ref, 'Warning', 'RestoreSessionFailed', message);
-    await short.pushRestoreMetrics(ref);
+    await pushMetricsOf(ref);
     return { phase: 'Failed', error: message };
   }
   const outcome = first;
@@ -102,17 +103,7 @@ export async function restoreSession(ref: SessionRef): Promise<SessionResult> {
     ok ? 'RestoreSessionSucceeded' : 'RestoreSessionFailed',
     message,
   );
-  const pushed = await short.pushRestoreMetrics(ref);
-  if (pushed.pushed)
-    await short.setSessionConditions('RestoreSession', ref, [
-      {
-        type: 'MetricsPushed',
-        status: 'True',
-        reason: 'SuccessfullyPushedMetrics',
-        message: `job ${pushed.job}`,
-        lastTransitionTime: now(),
-      },
-    ]);
+  await pushMetricsOf(ref);
   return { phase: ok ? 'Succeeded' : 'Failed', attempts: outcome.attempts, error: outcome.error };
 }
 
@@ -172,4 +163,10 @@ async function finish(
     restoreStats: stats,
   });
   upsertSearchAttributes([{ key: sa.phase, value: phase }]);
+}
+
+/** Pushes Stash's session metrics and records the outcome as the MetricsPushed condition. */
+async function pushMetricsOf(ref: SessionRef): Promise<void> {
+  const pushed = await bestEffortPush(reporting.pushRestoreMetrics(ref));
+  await short.setSessionConditions('RestoreSession', ref, [metricsCondition(pushed, now())]);
 }

@@ -68,3 +68,35 @@ export function parseRestoreStats(message: string | undefined, hostname: string)
     error: r.error ?? stats.error,
   };
 }
+
+export type Pushed = { pushed: true; job: string } | { pushed: false; reason: string };
+
+/** Metrics are best effort: a Pushgateway outage is recorded as a condition, never fails a finished session. */
+export async function bestEffortPush(
+  push: Promise<Pushed | { pushed: false; reason: string } | { pushed: true; job: string; families: number }>,
+): Promise<Pushed> {
+  try {
+    return await push;
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    return { pushed: false, reason: cause instanceof Error ? cause.message : String(cause) };
+  }
+}
+
+export function metricsCondition(p: Pushed, at: string) {
+  return p.pushed
+    ? {
+        type: 'MetricsPushed',
+        status: 'True' as const,
+        reason: 'SuccessfullyPushedMetrics',
+        message: `pushed to job ${p.job}`,
+        lastTransitionTime: at,
+      }
+    : {
+        type: 'MetricsPushed',
+        status: 'False' as const,
+        reason: 'FailedToPushMetrics',
+        message: p.reason,
+        lastTransitionTime: at,
+      };
+}

@@ -1,7 +1,9 @@
 // The backup function (what runs in a backup Job): dump to the interim dir → restic backup (Stash's host, tags) →
 // remove the interim data → result, written as termination message and, with outputDir, as Stash's output.json.
 import { mkdir, rm } from 'node:fs/promises';
+import type { FunctionResult } from '../../api/results.js';
 import * as restic from '../../lib/restic.js';
+import { formatSeconds } from '../../lib/stash-format.js';
 import { writeTerminationMessage } from '../termination.js';
 import { parseEsArgs } from './args.js';
 import { createClient, type EsConnection } from './connection.js';
@@ -9,7 +11,7 @@ import { dumpIndices, type DumpOptions } from './dump.js';
 import { sidecarDir } from './layout.js';
 import { silentProgress, stdoutProgress } from './progress.js';
 import { resolveTypes } from './selection.js';
-import { formatBytes, formatDuration, writeStashOutput } from './stash-output.js';
+import { formatBytes, formatDuration, writeStashOutput, type StashHostStats } from './stash-output.js';
 
 export interface BackupElasticsearchOptions {
   es: EsConnection;
@@ -129,38 +131,40 @@ export async function backupElasticsearch(opts: BackupElasticsearchOptions): Pro
   return result;
 }
 
+/** Stash's HostBackupStats for this run: what output.json and the termination message both carry. */
+function hostStats(opts: BackupElasticsearchOptions, r: BackupElasticsearchResult): StashHostStats {
+  return {
+    hostname: r.hostname,
+    phase: r.phase,
+    duration: formatDuration(r.durationMs),
+    ...(r.snapshotId
+      ? {
+          snapshots: [
+            {
+              name: r.snapshotId.slice(0, 8),
+              path: opts.interimDir,
+              totalSize: formatBytes(r.bytes),
+              uploaded: formatBytes(r.dataAdded ?? 0),
+              processingTime: formatSeconds((r.durationMs - r.dumpMs) / 1000), // Stash's m:ss
+              fileStats: {
+                totalFiles: (r.filesNew ?? 0) + (r.filesChanged ?? 0) + (r.filesUnmodified ?? 0),
+                newFiles: r.filesNew ?? 0,
+                modifiedFiles: r.filesChanged ?? 0,
+                unmodifiedFiles: r.filesUnmodified ?? 0,
+              },
+            },
+          ],
+        }
+      : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
 async function report(opts: BackupElasticsearchOptions, r: BackupElasticsearchResult): Promise<void> {
+  const stats = hostStats(opts, r);
   if (opts.outputDir) {
     await writeStashOutput(opts.outputDir, {
-      targetStatus: {
-        stats: [
-          {
-            hostname: r.hostname,
-            phase: r.phase,
-            duration: formatDuration(r.durationMs),
-            ...(r.snapshotId
-              ? {
-                  snapshots: [
-                    {
-                      name: r.snapshotId.slice(0, 8),
-                      path: opts.interimDir,
-                      totalSize: formatBytes(r.bytes),
-                      uploaded: formatBytes(r.dataAdded ?? 0),
-                      processingTime: formatDuration(r.durationMs - r.dumpMs),
-                      fileStats: {
-                        totalFiles: (r.filesNew ?? 0) + (r.filesChanged ?? 0) + (r.filesUnmodified ?? 0),
-                        newFiles: r.filesNew ?? 0,
-                        modifiedFiles: r.filesChanged ?? 0,
-                        unmodifiedFiles: r.filesUnmodified ?? 0,
-                      },
-                    },
-                  ],
-                }
-              : {}),
-            ...(r.error ? { error: r.error } : {}),
-          },
-        ],
-      },
+      targetStatus: { stats: [stats] },
       ...(r.resticSize !== undefined
         ? {
             repositoryStats: {
@@ -174,8 +178,9 @@ async function report(opts: BackupElasticsearchOptions, r: BackupElasticsearchRe
   }
   if (opts.terminationPath !== false) {
     // the index list can exceed the 4 KiB termination limit; the counts carry the meaning
-    const compact = { ...r };
-    delete compact.indexNames;
-    writeTerminationMessage(compact, opts.terminationPath);
+    const details: Partial<BackupElasticsearchResult> = { ...r };
+    delete details.indexNames;
+    const message: FunctionResult = { phase: r.phase, ...(r.error ? { error: r.error } : {}), backup: stats, details };
+    writeTerminationMessage(message, opts.terminationPath);
   }
 }

@@ -2,6 +2,7 @@
 // Elasticsearch → result (termination message, and Stash's output.json with outputDir).
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FunctionResult } from '../../api/results.js';
 import * as restic from '../../lib/restic.js';
 import { writeTerminationMessage } from '../termination.js';
 import { parseEsArgs } from './args.js';
@@ -10,7 +11,7 @@ import { SIDECAR_SUFFIX } from './layout.js';
 import { loadDump, type LoadOptions, type LoadResult } from './load.js';
 import { silentProgress, stdoutProgress } from './progress.js';
 import { resolveTypes } from './selection.js';
-import { formatDuration, writeStashOutput } from './stash-output.js';
+import { formatDuration, writeStashOutput, type StashHostStats } from './stash-output.js';
 
 export interface RestoreElasticsearchOptions {
   es: EsConnection;
@@ -124,21 +125,25 @@ export async function restoreElasticsearch(opts: RestoreElasticsearchOptions): P
     if (!opts.keepInterim) await rm(opts.interimDir, { recursive: true, force: true }).catch(() => undefined);
   }
   result.durationMs = Date.now() - t0;
-  if (opts.outputDir) {
-    await writeStashOutput(opts.outputDir, {
-      targetStatus: {
-        stats: [
-          {
-            hostname: result.hostname,
-            phase: result.phase,
-            duration: formatDuration(result.durationMs),
-            ...(result.error ? { error: result.error } : {}),
-          },
-        ],
-      },
-    });
+  const stats: StashHostStats = {
+    hostname: result.hostname,
+    phase: result.phase,
+    duration: formatDuration(result.durationMs),
+    ...(result.error ? { error: result.error } : {}),
+  };
+  if (opts.outputDir) await writeStashOutput(opts.outputDir, { targetStatus: { stats: [stats] } });
+  if (opts.terminationPath !== false) {
+    // per-document errors can exceed the 4 KiB termination limit: the first one is in result.error already
+    const details: Record<string, unknown> = { ...result };
+    delete details.docErrors;
+    const message: FunctionResult = {
+      phase: result.phase,
+      ...(result.error ? { error: result.error } : {}),
+      restore: stats,
+      details,
+    };
+    writeTerminationMessage(message, opts.terminationPath);
   }
-  if (opts.terminationPath !== false) writeTerminationMessage(result, opts.terminationPath);
   if (result.phase === 'Failed') throw Object.assign(new Error(result.error), { result });
   return result;
 }

@@ -205,7 +205,9 @@ async function roundTrip(repository: string) {
   assert.equal(out.targetStatus.stats[0].phase, 'Succeeded');
   assert.equal(out.targetStatus.stats[0].snapshots[0].name, b.snapshotId?.slice(0, 8));
   const term = JSON.parse(await readFile(join(work, 'termination-backup'), 'utf8'));
-  assert.equal(term.snapshotId, b.snapshotId);
+  assert.equal(term.phase, 'Succeeded');
+  assert.equal(term.details.snapshotId, b.snapshotId);
+  assert.equal(term.backup.snapshots[0].name, b.snapshotId?.slice(0, 8));
   await assert.rejects(readdir(interim), /ENOENT/, 'interim data removed');
 
   const r = await restoreElasticsearch({
