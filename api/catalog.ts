@@ -1,7 +1,7 @@
 // The Elasticsearch catalog: a Function and a Task for each line Stash's catalog had, with Stash's names and
 // params, running our function. A BackupConfiguration or RestoreSession copied from Stash's docs selects ours
 // unchanged. `npx tsx api/catalog.ts --write` renders deploy/catalog/elasticsearch.yaml (test/unit checks drift).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toYaml } from './crd-yaml.js';
@@ -107,7 +107,17 @@ export function elasticsearchCatalog(): Array<StashFunction | Task> {
   return out;
 }
 
-export const catalogFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'deploy', 'catalog', 'elasticsearch.yaml');
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url)); // api/ under tsx, dist/api/ compiled
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found');
+    dir = up;
+  }
+  return dir;
+}
+
+export const catalogFile = join(repoRoot(), 'deploy', 'catalog', 'elasticsearch.yaml');
 
 export function renderCatalog(): string {
   const header = '# Generated from api/catalog.ts by `npx tsx api/catalog.ts --write`. Do not edit by hand.\n';
