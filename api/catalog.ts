@@ -1,10 +1,10 @@
 // The Elasticsearch catalog: a Function and a Task for each line Stash's catalog had, with Stash's names and
 // params, running our function. A BackupConfiguration or RestoreSession copied from Stash's docs selects ours
 // unchanged. `npx tsx api/catalog.ts --write` renders deploy/catalog/elasticsearch.yaml (test/unit checks drift).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toYaml } from './crd-yaml.js';
+import { repoRoot, toYaml } from './crd-yaml.js';
 import type { StashFunction, Task } from './types.js';
 
 /** Stash's Elasticsearch addon lines (stashed/installer catalog). */
@@ -105,16 +105,6 @@ export function elasticsearchCatalog(): Array<StashFunction | Task> {
     );
   }
   return out;
-}
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url)); // api/ under tsx, dist/api/ compiled
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  return dir;
 }
 
 export const catalogFile = join(repoRoot(), 'deploy', 'catalog', 'elasticsearch.yaml');

@@ -82,7 +82,8 @@ export function toYaml(value: unknown): string {
 
 // ---- command line ----
 
-function repoRoot(): string {
+/** The repository root (api/ under tsx, dist/api/ compiled). */
+export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
