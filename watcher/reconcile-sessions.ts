@@ -25,7 +25,15 @@ export interface SessionDeps {
   getRestoreSession: (namespace: string, name: string) => RestoreSession | undefined;
   /** the invoker of a BackupSession, for its repository and target search attributes (may be missing) */
   getBackupConfiguration: (namespace: string, name: string) => BackupConfiguration | undefined;
+  /**
+   * Marks a session Failed when its workflow ended without giving it a final phase (terminated, timed out, failed);
+   * reads the session fresh and does nothing when it is final already. Absent in tests that don't need it.
+   */
+  failEndedSession?: (kind: 'BackupSession' | 'RestoreSession', ref: SessionRef, message: string) => Promise<void>;
 }
+
+/** Workflow end states in which a session's workflow may have stopped before writing a final phase. */
+const abnormalEnds = new Set(['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED']);
 
 export interface SessionStart {
   workflowType: string;
@@ -91,9 +99,21 @@ export function makeSessionReconcilers(d: SessionDeps) {
   // uids already started by this process: skips a start RPC on every resync of a running session
   const started = new Set<string>();
 
+  // A non-final session whose workflow has ended abnormally would stay Running for good (Stash users' most reported
+  // failure): give it a final phase naming the workflow and how it ended.
+  async function settleIfEnded(s: SessionStart, log: Logger): Promise<void> {
+    if (!d.failEndedSession) return;
+    const desc = await d.client.workflow.getHandle(s.workflowId).describe();
+    const status = desc.status.name;
+    if (!abnormalEnds.has(status)) return;
+    const kind = s.workflowType === workflowTypes.backupSession ? 'BackupSession' : 'RestoreSession';
+    log.warn({ status }, 'session workflow ended without a final phase; marking the session Failed');
+    await d.failEndedSession(kind, s.ref, `workflow ${s.workflowId} ended ${status.toLowerCase()} before the session finished`);
+  }
+
   async function start(s: SessionStart): Promise<void> {
     const log = d.log.child({ namespace: s.ref.namespace, name: s.ref.name, workflowId: s.workflowId });
-    if (started.has(s.ref.uid)) return;
+    if (started.has(s.ref.uid)) return settleIfEnded(s, log);
     try {
       await d.client.workflow.start(s.workflowType, {
         taskQueue: d.taskQueue,
@@ -107,6 +127,7 @@ export function makeSessionReconcilers(d: SessionDeps) {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       log.debug('session workflow already started');
+      await settleIfEnded(s, log);
     }
     started.add(s.ref.uid);
   }

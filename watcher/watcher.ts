@@ -12,6 +12,7 @@ import { LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { makeBackupConfigurationReconciler } from './reconcile-backup-configuration.js';
 import { makeSessionReconcilers } from './reconcile-sessions.js';
+import { failEndedSession } from './settle-session.js';
 
 export type WatcherSettings = Pick<
   WatcherConfig,
@@ -153,6 +154,7 @@ export class Watcher {
       getBackupSession: (ns, name) => inf.bs?.informer.get(name, ns) as BackupSession | undefined,
       getRestoreSession: (ns, name) => inf.rs?.informer.get(name, ns) as RestoreSession | undefined,
       getBackupConfiguration: getBc,
+      failEndedSession: (kind, ref, message) => failEndedSession(this.o.kube, kind, ref, message),
     });
     const bsQueue = this.queue('BackupSession', sessions.backupSession);
     const rsQueue = this.queue('RestoreSession', sessions.restoreSession);
