@@ -32,7 +32,8 @@ import { repoRoot } from '../helpers/stack.js';
 import { startHarness, tempNamespace, type Harness } from '../helpers/temporal.js';
 import { secretsIn } from './leaks.js';
 
-const OUT = join(repoRoot, 'test', 'replay', 'histories');
+// REPLAY_HISTORIES_DIR: write elsewhere (a trial run that leaves the committed histories alone)
+const OUT = process.env.REPLAY_HISTORIES_DIR ?? join(repoRoot, 'test', 'replay', 'histories');
 const id = rand();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
