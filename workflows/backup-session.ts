@@ -1,32 +1,12 @@
 // One BackupSession, start to finish: the steps of Stash's backup as activities a person can follow in the
 // Temporal UI. Deterministic: every read and write of the world happens in an activity.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  proxyActivities,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { ActivityFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SessionPlan } from '../activities/session-plan.js';
 import { searchAttributes as sa } from '../api/search-attributes.js';
 import type { Condition, HostBackupStats } from '../api/types.js';
 import type { SessionRef } from './contracts.js';
-import { bestEffortPush, describeFailure, metricsCondition, jobNameFor, ownerOf, parseHostStats } from './session-steps.js';
-
-const short = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-const reporting = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
-const waiting = proxyActivities<Activities>({
-  startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
-});
+import { DEADLINE, now, reporting, runJobAttempts, short, withDeadline } from './job-attempts.js';
+import { bestEffortPush, describeFailure, jobNameFor, metricsCondition, parseHostStats } from './session-steps.js';
 
 export interface SessionResult {
   phase: string;
@@ -34,8 +14,6 @@ export interface SessionResult {
   snapshot?: string;
   error?: string;
 }
-
-const now = () => new Date(Date.now()).toISOString(); // workflow time: deterministic on replay
 
 export async function backupSession(ref: SessionRef): Promise<SessionResult> {
   const begin = await short.beginSession('BackupSession', ref);
@@ -66,14 +44,21 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
     { key: sa.invokerName, value: plan.invoker.name },
   ]);
 
-  let outcome: { stats: HostBackupStats[]; attempts: number; error?: string };
   if (plan.timeOutSeconds) {
-    const deadline = new Date(Date.now() + plan.timeOutSeconds * 1000).toISOString();
-    await short.setSessionDeadline('BackupSession', ref, deadline);
-    outcome = await withDeadline(plan.timeOutSeconds, () => runBackupJob(ref, plan));
-  } else {
-    outcome = await runBackupJob(ref, plan);
+    await short.setSessionDeadline('BackupSession', ref, new Date(Date.now() + plan.timeOutSeconds * 1000).toISOString());
   }
+  const outcome = await withDeadline(plan.timeOutSeconds, () =>
+    runJobAttempts<HostBackupStats>({
+      kind: 'BackupSession',
+      ref,
+      plan,
+      attempts: 1 + plan.maxRetry,
+      labels: jobLabels(ref, plan),
+      parse: parseHostStats,
+      retryReason: 'BackupAttemptFailed',
+      beforeRetry: (delayMs) => short.markSessionRetry('BackupSession', ref, new Date(Date.now() + delayMs).toISOString()),
+    }),
+  );
 
   if (outcome.error) {
     const timedOut = outcome.error === DEADLINE;
@@ -137,71 +122,6 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
   await pushMetricsOf(ref);
   await short.cleanBackupHistory(ref.namespace, plan.invoker.name, plan.backupHistoryLimit);
   return { phase: 'Succeeded', attempts: outcome.attempts, snapshot: outcome.stats[0]?.snapshots?.[0]?.name };
-}
-
-const DEADLINE = 'DeadlineExceeded';
-
-/** Runs fn; when the deadline passes first, cancels it (its activities stop, its Job is deleted) and reports DEADLINE. */
-async function withDeadline<T extends { error?: string; stats: HostBackupStats[]; attempts: number }>(
-  seconds: number,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const scope = new CancellationScope();
-  const work = scope.run(fn);
-  const timer = sleep(seconds * 1000).then(() => 'deadline' as const);
-  const first = await Promise.race([work, timer]);
-  if (first !== 'deadline') return first;
-  scope.cancel();
-  await work.catch(() => undefined);
-  return { error: DEADLINE, stats: [], attempts: 0 } as unknown as T;
-}
-
-/** The backup Job, retried by the workflow (not by Kubernetes) so every attempt is a step with its own record. */
-async function runBackupJob(
-  ref: SessionRef,
-  plan: SessionPlan,
-): Promise<{ stats: HostBackupStats[]; attempts: number; error?: string }> {
-  if (plan.interimClaim) await short.ensureInterimVolume(ref, 'BackupSession', plan.interimClaim);
-  const attempts = 1 + plan.maxRetry;
-  let lastError = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const name = jobNameFor('backup', ref, attempt);
-    try {
-      await short.ensureJob({
-        namespace: ref.namespace,
-        name,
-        owner: ownerOf('BackupSession', ref),
-        labels: jobLabels(ref, plan),
-        pod: plan.pod,
-      });
-      const job = await waiting.awaitJob({ namespace: ref.namespace, name });
-      const stats = parseHostStats(job.terminationMessage, plan.hostname);
-      if (job.succeeded && stats.phase !== 'Failed') return { stats: [stats], attempts: attempt };
-      lastError = stats.error ?? `Job ${name} failed: ${job.reason ?? 'unknown reason'}`;
-    } catch (err) {
-      if (isCancellation(err)) {
-        await CancellationScope.nonCancellable(() => short.deleteJob({ namespace: ref.namespace, name }));
-        throw err;
-      }
-      lastError = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
-    }
-    if (attempt < attempts) {
-      await short.recordSessionEvent(
-        'BackupSession',
-        ref,
-        'Warning',
-        'BackupAttemptFailed',
-        `attempt ${attempt}/${attempts}: ${lastError}; retrying`,
-      );
-      await short.markSessionRetry(
-        'BackupSession',
-        ref,
-        new Date(Date.now() + plan.retryDelaySeconds * 1000 * 2 ** (attempt - 1)).toISOString(),
-      );
-      await sleep(plan.retryDelaySeconds * 1000 * 2 ** (attempt - 1));
-    }
-  }
-  return { stats: [{ hostname: plan.hostname, phase: 'Failed', error: lastError }], attempts, error: lastError };
 }
 
 async function runMaintenanceJob(ref: SessionRef, plan: SessionPlan) {
