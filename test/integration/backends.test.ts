@@ -103,7 +103,10 @@ async function roundTrip(repository: string, extraEnv: Record<string, string> = 
     for (const [name, data] of want) assert.ok(got.get(name)?.equals(data), `restored ${name} has the same bytes`);
 
     // A wrong password must not open the repository.
-    await assert.rejects(restic(['snapshots', '--json'], { ...env, RESTIC_PASSWORD: 'not-the-password' }), /wrong password|no key found/);
+    await assert.rejects(
+      restic(['snapshots', '--json'], { ...env, RESTIC_PASSWORD: 'not-the-password' }),
+      /wrong password|no key found/,
+    );
   } finally {
     await rm(src, { recursive: true, force: true });
     await rm(dst, { recursive: true, force: true });
@@ -191,5 +194,8 @@ test('Pushgateway: push, read back, delete', async () => {
   const del = await fetch(group, { method: 'DELETE' });
   assert.equal(del.status, 202);
   const after = (await (await fetch(`${base}/api/v1/metrics`)).json()) as { data: PushgatewayGroup[] };
-  assert.equal(after.data.find((g) => g.labels.job === job), undefined);
+  assert.equal(
+    after.data.find((g) => g.labels.job === job),
+    undefined,
+  );
 });

@@ -68,6 +68,7 @@ before(async () => {
   cleanups.push(await createClusterObject(h, 'Function', fn(`flaky-${id}`, [flakyScript])));
   cleanups.push(await createClusterObject(h, 'Task', task(`flaky-${id}`, `flaky-${id}`)));
   cleanups.push(await createClusterObject(h, 'Function', fn(`sleepy-${id}`, ['sleep 120'])));
+  cleanups.push(await createClusterObject(h, 'Task', task(`nofn-${id}`, `no-fn-${id}`)));
   cleanups.push(await createClusterObject(h, 'Task', task(`sleepy-${id}`, `sleepy-${id}`)));
 });
 
@@ -92,6 +93,12 @@ describe('a session whose inputs are missing fails with a condition naming the m
       spec: { task: { name: `no-task-${id}` } },
       condition: 'ValidationPassed',
       mentions: new RegExp(`Task no-task-${id} \\(spec\\.task\\.name\\) not found`),
+    },
+    {
+      what: 'Function',
+      spec: { task: { name: `nofn-${id}` } },
+      condition: 'ValidationPassed',
+      mentions: new RegExp(`Function no-fn-${id} \\(Task nofn-${id} spec\\.steps\\) not found`),
     },
     {
       what: 'AppBinding',

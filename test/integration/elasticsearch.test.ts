@@ -111,7 +111,10 @@ async function roundTrip(es: Client, prefix: string): Promise<void> {
     } finally {
       await es.closePointInTime({ id: pit.id });
     }
-    assert.deepEqual(seen, Array.from({ length: 121 }, (_, i) => i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 121 }, (_, i) => i),
+    );
   } finally {
     await es.indices.delete({ index, ignore_unavailable: true });
   }

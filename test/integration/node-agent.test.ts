@@ -75,7 +75,9 @@ async function waitPodPhase(ns: string, name: string, phases: string[], timeoutM
 }
 
 async function podsOfJob(ns: string, job: string): Promise<Json[]> {
-  const list = await api.get<{ items: Json[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(`job-name=${job}`)}`);
+  const list = await api.get<{ items: Json[] }>(
+    `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(`job-name=${job}`)}`,
+  );
   return list.items;
 }
 
@@ -102,10 +104,15 @@ test('node stashflow-node is registered, Ready, with its kubelet endpoint and a 
 
 test('a Job runs to completion; termination message and kubectl logs are read back', async () => {
   const ns = await newNamespace('na-job');
-  await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, job('hello', 'echo hello from $HOSTNAME; echo line2; printf "all good" > /dev/termination-log', 0));
+  await api.post(
+    `/apis/batch/v1/namespaces/${ns}/jobs`,
+    job('hello', 'echo hello from $HOSTNAME; echo line2; printf "all good" > /dev/termination-log', 0),
+  );
   const done = await waitFor('job hello Complete', 90_000, async () => {
     const j = await api.get(`/apis/batch/v1/namespaces/${ns}/jobs/hello`);
-    return (j.status?.conditions as Json[] | undefined)?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+    return (j.status?.conditions as Json[] | undefined)?.some((c) => c.type === 'Complete' && c.status === 'True')
+      ? j
+      : undefined;
   });
   assert.equal(done.status.succeeded, 1);
   const [pod] = await podsOfJob(ns, 'hello');
@@ -133,7 +140,10 @@ test('a Job runs to completion; termination message and kubectl logs are read ba
 
 test('a failing pod is retried by the Job controller up to backoffLimit', async () => {
   const ns = await newNamespace('na-backoff');
-  await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, job('fails', 'echo trying; exit 3', 2, { terminationMessagePolicy: 'FallbackToLogsOnError' }));
+  await api.post(
+    `/apis/batch/v1/namespaces/${ns}/jobs`,
+    job('fails', 'echo trying; exit 3', 2, { terminationMessagePolicy: 'FallbackToLogsOnError' }),
+  );
   const failed = await waitFor('job fails Failed', 150_000, async () => {
     const j = await api.get(`/apis/batch/v1/namespaces/${ns}/jobs/fails`);
     return (j.status?.conditions as Json[] | undefined)?.find((c) => c.type === 'Failed' && c.status === 'True');
@@ -152,10 +162,16 @@ test('a failing pod is retried by the Job controller up to backoffLimit', async 
 test('deleting a Job (propagationPolicy Background) garbage-collects its running pod', async () => {
   const ns = await newNamespace('na-gc');
   await api.post(`/apis/batch/v1/namespaces/${ns}/jobs`, job('sleeper', 'echo started; sleep 300', 0));
-  const running = await waitFor('sleeper pod Running', 60_000, async () => (await podsOfJob(ns, 'sleeper')).find((p) => p.status?.phase === 'Running'));
+  const running = await waitFor('sleeper pod Running', 60_000, async () =>
+    (await podsOfJob(ns, 'sleeper')).find((p) => p.status?.phase === 'Running'),
+  );
   assert.equal(running.status.containerStatuses[0].ready, true);
   const t0 = Date.now();
-  await api.delete(`/apis/batch/v1/namespaces/${ns}/jobs/sleeper`, { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
+  await api.delete(`/apis/batch/v1/namespaces/${ns}/jobs/sleeper`, {
+    apiVersion: 'v1',
+    kind: 'DeleteOptions',
+    propagationPolicy: 'Background',
+  });
   await waitFor('job pods gone', 60_000, async () => (await podsOfJob(ns, 'sleeper')).length === 0);
   // the agent TERMs the process group and deletes the pod long before the 5s grace period + GC delays pile up
   assert.ok(Date.now() - t0 < 30_000);
@@ -169,22 +185,30 @@ test('env from a Secret, envFrom a ConfigMap, fieldRef, and Secret/ConfigMap/dow
     metadata: { name: 'creds' },
     stringData: { username: 'elastic', password: 's3cr3t-pw' },
   });
-  await api.post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { MODE: 'fast' } });
+  await api.post(`/api/v1/namespaces/${ns}/configmaps`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'settings' },
+    data: { MODE: 'fast' },
+  });
   await createPod(ns, 'envpod', {
-    ...podSpec('echo "user=$USERNAME mode=$CFG_MODE pod=$POD ns=$NS greeting=$GREETING"; echo "file=$(cat /etc/creds/pw)"; ls /etc/creds; touch /etc/creds/x 2>/dev/null || echo readonly; cat /etc/conf/mode.txt; echo; cat /etc/podinfo/name', {
-      env: [
-        { name: 'USERNAME', valueFrom: { secretKeyRef: { name: 'creds', key: 'username' } } },
-        { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-        { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-        { name: 'GREETING', value: 'hi-$(POD)' },
-      ],
-      envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'settings' } }],
-      volumeMounts: [
-        { name: 'creds', mountPath: '/etc/creds' },
-        { name: 'conf', mountPath: '/etc/conf' },
-        { name: 'podinfo', mountPath: '/etc/podinfo' },
-      ],
-    }),
+    ...podSpec(
+      'echo "user=$USERNAME mode=$CFG_MODE pod=$POD ns=$NS greeting=$GREETING"; echo "file=$(cat /etc/creds/pw)"; ls /etc/creds; touch /etc/creds/x 2>/dev/null || echo readonly; cat /etc/conf/mode.txt; echo; cat /etc/podinfo/name',
+      {
+        env: [
+          { name: 'USERNAME', valueFrom: { secretKeyRef: { name: 'creds', key: 'username' } } },
+          { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: 'GREETING', value: 'hi-$(POD)' },
+        ],
+        envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'settings' } }],
+        volumeMounts: [
+          { name: 'creds', mountPath: '/etc/creds' },
+          { name: 'conf', mountPath: '/etc/conf' },
+          { name: 'podinfo', mountPath: '/etc/podinfo' },
+        ],
+      },
+    ),
     volumes: [
       { name: 'creds', secret: { secretName: 'creds', items: [{ key: 'password', path: 'pw' }] } },
       { name: 'conf', configMap: { name: 'settings', items: [{ key: 'MODE', path: 'mode.txt' }] } },
@@ -194,7 +218,10 @@ test('env from a Secret, envFrom a ConfigMap, fieldRef, and Secret/ConfigMap/dow
   const pod = await waitPodPhase(ns, 'envpod', ['Succeeded', 'Failed']);
   assert.equal(pod.status.phase, 'Succeeded');
   const logs = await kubectl('-n', ns, 'logs', 'envpod');
-  assert.equal(logs, `user=elastic mode=fast pod=envpod ns=${ns} greeting=hi-envpod\nfile=s3cr3t-pw\npw\nreadonly\nfast\nenvpod\n`);
+  assert.equal(
+    logs,
+    `user=elastic mode=fast pod=envpod ns=${ns} greeting=hi-envpod\nfile=s3cr3t-pw\npw\nreadonly\nfast\nenvpod\n`,
+  );
 });
 
 test('a PVC is bound to a node-local volume whose directory survives between two pods', async () => {
@@ -222,7 +249,12 @@ test('a PVC is bound to a node-local volume whose directory survives between two
 
 test('init containers run in order before the main container, sharing an emptyDir', async () => {
   const ns = await newNamespace('na-init');
-  const c = (name: string, cmd: string): Json => ({ name, image: 'busybox', command: ['sh', '-c', cmd], volumeMounts: [{ name: 'work', mountPath: '/work' }] });
+  const c = (name: string, cmd: string): Json => ({
+    name,
+    image: 'busybox',
+    command: ['sh', '-c', cmd],
+    volumeMounts: [{ name: 'work', mountPath: '/work' }],
+  });
   await createPod(ns, 'inits', {
     restartPolicy: 'Never',
     volumes: [{ name: 'work', emptyDir: {} }],
@@ -231,7 +263,10 @@ test('init containers run in order before the main container, sharing an emptyDi
   });
   const pod = await waitPodPhase(ns, 'inits', ['Succeeded', 'Failed']);
   assert.equal(pod.status.phase, 'Succeeded');
-  assert.deepEqual((pod.status.initContainerStatuses as Json[]).map((s) => s.state.terminated.reason), ['Completed', 'Completed']);
+  assert.deepEqual(
+    (pod.status.initContainerStatuses as Json[]).map((s) => s.state.terminated.reason),
+    ['Completed', 'Completed'],
+  );
   assert.equal(await kubectl('-n', ns, 'logs', 'inits', '-c', 'main'), 'one\ntwo\n');
 });
 
@@ -269,7 +304,11 @@ test('Service names resolve from inside a pod: a local server (annotated address
   });
   await waitPodPhase(ns, 'web', ['Running']);
   const retry = (name: string): string => `for i in $(seq 1 40); do getent hosts ${name} && break; sleep 0.25; done`;
-  await createPod(ns, 'resolver', podSpec(`${retry(`search.${ns}.svc`)}; ${retry(`search.${ns}.svc.cluster.local`)}; ${retry(`web.${ns}.svc`)}`));
+  await createPod(
+    ns,
+    'resolver',
+    podSpec(`${retry(`search.${ns}.svc`)}; ${retry(`search.${ns}.svc.cluster.local`)}; ${retry(`web.${ns}.svc`)}`),
+  );
   const pod = await waitPodPhase(ns, 'resolver', ['Succeeded', 'Failed']);
   assert.equal(pod.status.phase, 'Succeeded');
   const lines = (await kubectl('-n', ns, 'logs', 'resolver')).trim().split('\n');
@@ -283,7 +322,9 @@ test('in-cluster config works: the projected service account token authenticates
   const ns = await newNamespace('na-sa');
   await createPod(ns, 'whoami', {
     restartPolicy: 'Never',
-    containers: [{ name: 'kubectl', image: 'bitnami/kubectl:1.35', args: ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'] }],
+    containers: [
+      { name: 'kubectl', image: 'bitnami/kubectl:1.35', args: ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'] },
+    ],
   });
   const pod = await waitPodPhase(ns, 'whoami', ['Succeeded', 'Failed']);
   const logs = await kubectl('-n', ns, 'logs', 'whoami');

@@ -39,7 +39,12 @@ function portOpen(hostPort: string): Promise<boolean> {
 }
 
 function sh(script: string): string {
-  return execFileSync('bash', [join(repoRoot, script)], { cwd: repoRoot, env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('bash', [join(repoRoot, script)], {
+    cwd: repoRoot,
+    env: process.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 test('the Temporal dev server runs workflows, finds them by search attribute, and keeps them across a restart', async () => {
@@ -99,5 +104,8 @@ test('the Temporal dev server runs workflows, finds them by search attribute, an
   const viaUi = await fetch(`${ui}/api/v1/namespaces/${namespace}/workflows?query=${encodeURIComponent(query)}`);
   assert.equal(viaUi.status, 200);
   const body = (await viaUi.json()) as { executions?: { execution?: { workflowId?: string } }[] };
-  assert.deepEqual(body.executions?.map((e) => e.execution?.workflowId), [workflowId]);
+  assert.deepEqual(
+    body.executions?.map((e) => e.execution?.workflowId),
+    [workflowId],
+  );
 });
