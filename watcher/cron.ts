@@ -4,6 +4,8 @@
 // We accept exactly that, and Temporal's cron_string understands all of it, so a valid schedule is passed through
 // unchanged. Pure: no I/O.
 
+import { parseGoDuration as goDurationSeconds } from '../lib/stash-format.js';
+
 export type CronCheck = { ok: true; cron: string } | { ok: false; error: string };
 
 interface Field {
@@ -26,23 +28,14 @@ const FIELDS: Field[] = [
 
 const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
-const GO_DURATION = /^(?:\d+(?:\.\d+)?|\.\d+)(?:ns|us|µs|ms|s|m|h)/;
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration for positive values; returns nanoseconds or undefined. */
+/** Go's time.ParseDuration for positive values, in nanoseconds; undefined when malformed (one parser: lib/stash-format). */
 export function parseGoDuration(s: string): number | undefined {
-  if (!s) return undefined;
-  let rest = s;
-  let total = 0;
-  while (rest) {
-    const m = GO_DURATION.exec(rest);
-    if (!m) return undefined;
-    const num = /^[\d.]+/.exec(m[0])![0];
-    const unit = m[0].slice(num.length);
-    total += Number(num) * UNIT_NS[unit]!;
-    rest = rest.slice(m[0].length);
+  if (!s || /^[-+]/.test(s)) return undefined;
+  try {
+    return Math.round(goDurationSeconds(s) * 1e9);
+  } catch {
+    return undefined;
   }
-  return total;
 }
 
 function value(field: Field, s: string): number | undefined {
