@@ -166,5 +166,11 @@ function eventError(err: unknown, op: string, namespace: string, name: string): 
       // not JSON: keep the error message
     }
   }
-  return new Error(`${op} of Event ${namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}: ${redactSecrets(detail)}`);
+  // keeps the HTTP status, so callers can tell a gone namespace (404) from a failure worth retrying
+  return Object.assign(
+    new Error(`${op} of Event ${namespace}/${name} failed${code ? ` (HTTP ${code})` : ''}: ${redactSecrets(detail)}`),
+    {
+      statusCode: code,
+    },
+  );
 }

@@ -1,7 +1,7 @@
 // What people look at after a session: Kubernetes Events on the session, and Stash's metric families on the
 // Pushgateway. Metrics are built from the objects' current status (read fresh), so a retried push sends the same.
 import type { AppBinding, BackupConfiguration, BackupSession, Repository, RestoreSession, TargetRef } from '../api/types.js';
-import type { KubeClients } from '../lib/kube.js';
+import { isNotFound, type KubeClients } from '../lib/kube.js';
 import {
   backupSessionMetrics,
   prometheusJobName,
@@ -27,12 +27,17 @@ export function createReportingActivities(kube: KubeClients, pushgatewayUrl: str
     reason: string,
     message: string,
   ): Promise<void> {
-    await events.record(
-      { apiVersion: 'stash.appscode.com/v1beta1', kind, name: ref.name, namespace: ref.namespace, uid: ref.uid },
-      type,
-      reason,
-      message,
-    );
+    try {
+      await events.record(
+        { apiVersion: 'stash.appscode.com/v1beta1', kind, name: ref.name, namespace: ref.namespace, uid: ref.uid },
+        type,
+        reason,
+        message,
+      );
+    } catch (err) {
+      // the namespace is gone (deleted with its sessions): nobody is left to read the Event, and the session is over
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   async function metricsTarget(ref: TargetRef | undefined, namespace: string): Promise<MetricsTargetRef[]> {
