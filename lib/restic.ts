@@ -2,6 +2,7 @@
 // in the child's environment: argv is visible in /proc and in process listings, env is not. Every error carries
 // restic's stderr with those values scrubbed, so a failure can be shown and logged as is.
 import { spawn } from 'node:child_process';
+import type { RetentionPolicy as StashRetentionPolicy } from '../api/types.js';
 
 export interface ResticRepo {
   /** e.g. /path, rest:http://host:8000/repo, s3:http://host:9000/bucket/prefix */
@@ -191,18 +192,8 @@ export async function restore(
   await runOk(repo, args, opts.signal);
 }
 
-export interface RetentionPolicy {
-  keepLast?: number;
-  keepHourly?: number;
-  keepDaily?: number;
-  keepWeekly?: number;
-  keepMonthly?: number;
-  keepYearly?: number;
-  keepTags?: string[];
-  prune?: boolean;
-  dryRun?: boolean;
-  host?: string;
-}
+/** Stash's RetentionPolicy (api/types.ts) without its name, as restic forget applies it, optionally to one host. */
+export type RetentionPolicy = Partial<Omit<StashRetentionPolicy, 'name'>> & { host?: string };
 
 /** True when the policy keeps by any rule; restic refuses (rightly) to forget everything. */
 export function hasRetention(p: RetentionPolicy): boolean {
