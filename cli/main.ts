@@ -2,6 +2,10 @@
 // `stashflow`: the one command entry. Subcommands grow with the product (trigger, status, snapshots, restore, ...).
 import { functionTable } from './function-table.js';
 import { trigger } from './commands/trigger.js';
+import { status } from './commands/status.js';
+import { snapshots } from './commands/snapshots.js';
+import { restore } from './commands/restore.js';
+import { setPaused } from './commands/pause.js';
 
 const usage = () => `usage: stashflow <command>
 
@@ -11,6 +15,12 @@ ${Object.entries(functionTable)
   .map(([name, f]) => `      ${name.padEnd(22)} ${f.summary}`)
   .join('\n')}
   trigger <ns>/<config>     create a BackupSession now (trigger --help)
+  status [-n NS|-A] [<bc>]  list BackupSessions and RestoreSessions, newest first
+  snapshots <ns>/<repo>     list the restic snapshots of a Repository
+  restore <ns>/<repo> --to <appbinding>
+                            create a RestoreSession and follow it to the end
+  pause <ns>/<config>       pause a BackupConfiguration's schedule (spec.paused)
+  resume <ns>/<config>      resume it
   version                   print the version
 `;
 
@@ -36,6 +46,19 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'trigger':
       process.exitCode = await trigger(rest, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      return;
+    case 'status':
+      process.exitCode = await status(rest);
+      return;
+    case 'snapshots':
+      process.exitCode = await snapshots(rest);
+      return;
+    case 'restore':
+      process.exitCode = await restore(rest);
+      return;
+    case 'pause':
+    case 'resume':
+      process.exitCode = await setPaused(cmd, rest);
       return;
     case 'version':
       console.log('stashflow 0.1.0');
