@@ -1,6 +1,6 @@
 // Structured JSON logs (pino). Redaction is a second line of defence: secret values never reach a log call
 // by design (workflows carry references, Jobs get secretKeyRefs), but a stray env dump must not leak either.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export const redactPaths = [
   'password',
@@ -16,13 +16,15 @@ export const redactPaths = [
   'headers.authorization',
 ];
 
-export function createLogger(name: string): Logger {
-  return pino({
+/** JSON lines to stdout, or to `destination` (tests capture a component's logs this way). */
+export function createLogger(name: string, destination?: DestinationStream): Logger {
+  const options = {
     name,
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: redactPaths, censor: '[redacted]' },
     base: { component: name },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };
