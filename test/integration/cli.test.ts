@@ -1,0 +1,329 @@
+// The `stashflow` CLI against the real stack, run as a user runs it (a child process with a kubeconfig): status,
+// snapshots of a real restic snapshot on the REST server, restore (--no-wait and following a session to its end),
+// pause/resume, missing objects, --help. No workflow worker runs here: the test writes the RestoreSession status a
+// worker would write, so following a session is checked without running a restore Job.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackupConfiguration, BackupSession, Repository, RestoreSession } from '../../api/types.js';
+import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/kube.js';
+import { createObject, getObject, patchStatus } from '../../lib/objects.js';
+import * as restic from '../../lib/restic.js';
+import { ensureCrds } from '../helpers/crds.js';
+import { backupConfiguration, rand } from '../helpers/sessions.js';
+import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
+import { tempNamespace } from '../helpers/temporal.js';
+
+const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+const PATH = `${join(stackDir, 'bin')}:${process.env.PATH ?? ''}`;
+const id = rand();
+const backupTask = `cli-backup-${id}`;
+const restoreTask = `cli-restore-${id}`;
+const taskRes = { group: 'stash.appscode.com', version: 'v1beta1', plural: 'tasks' };
+let kube: KubeClients;
+let ns: { name: string; remove: () => Promise<void> };
+let password: string;
+let snapshotId: string;
+const dataDir = mkdtempSync(join(tmpdir(), 'stashflow-cli-data-'));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(tsx, ['cli/main.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBECONFIG: stackEnv('KUBECONFIG'), PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+before(async () => {
+  kube = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
+  await ensureCrds(kube.kc);
+  ns = await tempNamespace(kube, 'cli');
+  password = randomBytes(18).toString('base64url');
+  await kube.core.createNamespacedSecret({
+    namespace: ns.name,
+    body: { metadata: { name: 'repo-secret' }, stringData: { RESTIC_PASSWORD: password } },
+  });
+  const url = `${stackEnv('RESTIC_REST_URL')}/cli-${id}`;
+  await createObject<Repository>(kube, 'Repository', ns.name, {
+    apiVersion: 'stash.appscode.com/v1alpha1',
+    kind: 'Repository',
+    metadata: { name: 'repo', namespace: ns.name },
+    spec: { backend: { rest: { url }, storageSecretName: 'repo-secret' } },
+  });
+  // a real snapshot, made directly with lib/restic.ts (restic from the stack's bin)
+  process.env.PATH = PATH;
+  const repo = { repository: `rest:${url}`, password, noCache: true };
+  await restic.init(repo);
+  writeFileSync(join(dataDir, 'hello.txt'), 'hello from the cli test\n');
+  snapshotId = (await restic.backup(repo, [dataDir], { host: 'host-0', tags: ['cli-test'] })).snapshotId;
+  await createObject(
+    kube,
+    'BackupConfiguration',
+    ns.name,
+    backupConfiguration(ns.name, 'bc', {
+      task: { name: backupTask },
+      target: { ref: { apiVersion: 'appcatalog.appscode.com/v1alpha1', kind: 'AppBinding', name: 'es' } },
+    }),
+  );
+  await kube.custom.createClusterCustomObject({
+    ...taskRes,
+    body: {
+      apiVersion: 'stash.appscode.com/v1beta1',
+      kind: 'Task',
+      metadata: { name: restoreTask },
+      spec: { steps: [{ name: 'noop' }] },
+    },
+  });
+  await createObject(kube, 'AppBinding', ns.name, {
+    apiVersion: 'appcatalog.appscode.com/v1alpha1',
+    kind: 'AppBinding',
+    metadata: { name: 'es', namespace: ns.name },
+    spec: { type: 'elasticsearch', clientConfig: { url: 'http://127.0.0.1:1' } },
+  });
+});
+
+after(async () => {
+  await kube.custom.deleteClusterCustomObject({ ...taskRes, name: restoreTask }).catch(() => undefined);
+  await ns.remove();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('--help exits 0 for every command; usage errors exit 2', async () => {
+  for (const cmd of ['status', 'snapshots', 'restore', 'pause', 'resume', 'trigger']) {
+    const r = await cli([cmd, '--help']);
+    assert.equal(r.code, 0, `${cmd} --help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`usage: stashflow ${cmd}`));
+  }
+  const top = await cli(['--help']);
+  assert.equal(top.code, 0);
+  for (const cmd of ['status', 'snapshots', 'restore', 'pause', 'resume']) assert.match(top.stdout, new RegExp(`\\n  ${cmd} `));
+  const bad = await cli(['status', '--output', 'yaml']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--output must be json or table/);
+  assert.equal((await cli(['restore', `${ns.name}/repo`])).code, 2, 'restore without --to');
+  assert.equal((await cli(['snapshots'])).code, 2);
+  assert.equal((await cli(['pause', 'a/b/c'])).code, 2);
+});
+
+test('status: lists a BackupSession with its snapshot and size, newest first, in json and table', async () => {
+  const old = await createObject<BackupSession>(kube, 'BackupSession', ns.name, {
+    apiVersion: 'stash.appscode.com/v1beta1',
+    kind: 'BackupSession',
+    metadata: { name: 'bc-1000000000', namespace: ns.name },
+    spec: { invoker: { apiGroup: 'stash.appscode.com', kind: 'BackupConfiguration', name: 'bc' } },
+  });
+  assert.ok(old.metadata.uid);
+  await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has second resolution
+  await createObject<BackupSession>(kube, 'BackupSession', ns.name, {
+    apiVersion: 'stash.appscode.com/v1beta1',
+    kind: 'BackupSession',
+    metadata: { name: 'bc-2000000000', namespace: ns.name },
+    spec: { invoker: { apiGroup: 'stash.appscode.com', kind: 'BackupConfiguration', name: 'bc' } },
+  });
+  await patchStatus(kube, 'BackupSession', ns.name, 'bc-2000000000', {
+    phase: 'Succeeded',
+    sessionDuration: '12s',
+    targets: [
+      {
+        phase: 'Succeeded',
+        stats: [{ hostname: 'host-0', phase: 'Succeeded', snapshots: [{ name: snapshotId.slice(0, 8), totalSize: '24 B' }] }],
+      },
+    ],
+  });
+  const r = await cli(['status', '-n', ns.name, '--output', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+  const backups = rows.filter((x) => x.kind === 'BackupSession');
+  assert.deepEqual(
+    backups.map((x) => x.name),
+    ['bc-2000000000', 'bc-1000000000'],
+  );
+  assert.equal(backups[0]!.phase, 'Succeeded');
+  assert.equal(backups[0]!.duration, '12s');
+  assert.deepEqual(backups[0]!.snapshots, [snapshotId.slice(0, 8)]);
+  assert.equal(backups[0]!.size, '24 B');
+  assert.equal(backups[0]!.invoker, 'BackupConfiguration/bc');
+  assert.equal(backups[1]!.phase, 'Pending');
+
+  const t = await cli(['status', `${ns.name}/bc`]);
+  assert.equal(t.code, 0, t.stderr);
+  const lines = t.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^KIND\s+NAME\s+INVOKER\s+PHASE\s+DURATION\s+SNAPSHOT\s+SIZE\s+AGE$/);
+  assert.match(
+    lines[1]!,
+    new RegExp(
+      `^BackupSession\\s+bc-2000000000\\s+BackupConfiguration/bc\\s+Succeeded\\s+12s\\s+${snapshotId.slice(0, 8)}\\s+24 B\\s+\\d+s$`,
+    ),
+  );
+
+  const all = await cli(['status', '-A', '-o', 'json']);
+  assert.equal(all.code, 0, all.stderr);
+  assert.ok((JSON.parse(all.stdout) as Array<{ namespace: string }>).some((x) => x.namespace === ns.name));
+
+  const missing = await cli(['status', `${ns.name}/nope`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`BackupConfiguration ${ns.name}/nope not found`));
+});
+
+test('snapshots: lists the real restic snapshot; never prints the password', async () => {
+  const r = await cli(['snapshots', `${ns.name}/repo`, '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as Array<{ id: string; host: string; tags: string[]; paths: string[]; size?: number }>;
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.id, snapshotId);
+  assert.equal(rows[0]!.host, 'host-0');
+  assert.deepEqual(rows[0]!.tags, ['cli-test']);
+  assert.deepEqual(rows[0]!.paths, [dataDir]);
+  assert.equal(rows[0]!.size, 'hello from the cli test\n'.length);
+  const t = await cli(['snapshots', `${ns.name}/repo`]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /^ID\s+TIME\s+HOST\s+TAGS\s+PATHS\s+SIZE\n/);
+  assert.match(t.stdout, new RegExp(`${snapshotId.slice(0, 8)}\\s+\\S+Z\\s+host-0\\s+cli-test\\s+${dataDir}\\s+24 B`));
+  for (const out of [r.stdout, r.stderr, t.stdout, t.stderr]) assert.ok(!out.includes(password), 'password printed');
+
+  const missing = await cli(['snapshots', `${ns.name}/nope`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`Repository ${ns.name}/nope not found`));
+});
+
+test('snapshots: a local backend whose hostPath is not on this machine is a clear error', async () => {
+  await createObject<Repository>(kube, 'Repository', ns.name, {
+    apiVersion: 'stash.appscode.com/v1alpha1',
+    kind: 'Repository',
+    metadata: { name: 'far', namespace: ns.name },
+    spec: {
+      backend: {
+        local: { mountPath: '/stash', subPath: 'x', hostPath: { path: `/nonexistent-${id}` } },
+        storageSecretName: 'repo-secret',
+      },
+    },
+  });
+  const r = await cli(['snapshots', `${ns.name}/far`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`hostPath /nonexistent-${id}/x on the node, which is not on this machine`));
+});
+
+test('restore --no-wait: creates a RestoreSession with the derived Task, the AppBinding target and the snapshot', async () => {
+  const r = await cli([
+    'restore',
+    `${ns.name}/repo`,
+    '--to',
+    'es',
+    '--snapshot',
+    snapshotId.slice(0, 8),
+    '--name',
+    'r-nowait',
+    '--no-wait',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'r-nowait');
+  const rs = await getObject<RestoreSession>(kube, 'RestoreSession', ns.name, 'r-nowait');
+  assert.ok(rs);
+  assert.deepEqual(rs.spec.repository, { name: 'repo' });
+  assert.deepEqual(rs.spec.task, { name: restoreTask });
+  assert.deepEqual(rs.spec.target?.ref, { apiVersion: 'appcatalog.appscode.com/v1alpha1', kind: 'AppBinding', name: 'es' });
+  assert.deepEqual(rs.spec.target?.rules, [{ snapshots: [snapshotId.slice(0, 8)] }]);
+
+  const st = await cli(['status', `${ns.name}/bc`, '-o', 'json']);
+  assert.ok(
+    (JSON.parse(st.stdout) as Array<{ name: string }>).some((x) => x.name === 'r-nowait'),
+    'status lists the restore of the repository',
+  );
+
+  const noRepo = await cli(['restore', `${ns.name}/nope`, '--to', 'es', '--no-wait']);
+  assert.equal(noRepo.code, 1);
+  assert.match(noRepo.stderr, new RegExp(`Repository ${ns.name}/nope not found`));
+  const noApp = await cli(['restore', `${ns.name}/repo`, '--to', 'nope', '--no-wait']);
+  assert.equal(noApp.code, 1);
+  assert.match(noApp.stderr, new RegExp(`AppBinding ${ns.name}/nope not found`));
+  const noTask = await cli(['restore', `${ns.name}/repo`, '--to', 'es', '--task', `nope-${id}`, '--no-wait']);
+  assert.equal(noTask.code, 1);
+  assert.match(noTask.stderr, new RegExp(`Task nope-${id} not found`));
+  const far = await cli(['restore', `${ns.name}/far`, '--to', 'es', '--no-wait']);
+  assert.equal(far.code, 1);
+  assert.match(far.stderr, /no BackupConfiguration .* uses Repository far: name the restore Task with --task/);
+});
+
+/** Runs `restore` (waiting) and plays the worker: Running, then the final phase. */
+async function restoreFollowed(name: string, final: RestoreSession['status']): Promise<Run> {
+  const running = cli(['restore', `${ns.name}/repo`, '--to', 'es', '--name', name, '--timeout', '90s']);
+  await eventually(`RestoreSession ${name}`, 30_000, () => getObject<RestoreSession>(kube, 'RestoreSession', ns.name, name));
+  await patchStatus(kube, 'RestoreSession', ns.name, name, { phase: 'Running', totalHosts: 1 });
+  await new Promise((r) => setTimeout(r, 2500));
+  await patchStatus(kube, 'RestoreSession', ns.name, name, { sessionDuration: '3s', ...final });
+  return running;
+}
+
+test('restore: follows the RestoreSession to Succeeded (exit 0) with progress lines', async () => {
+  const r = await restoreFollowed('r-ok', { phase: 'Succeeded' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`created RestoreSession ${ns.name}/r-ok \\(Task ${restoreTask}\\)`));
+  assert.match(r.stdout, /RestoreSession r-ok: Running\s+\d+s\n/);
+  assert.match(r.stdout, /RestoreSession r-ok: Succeeded\s+\d+s\n$/);
+});
+
+test('restore: a Failed RestoreSession exits 1 with the failing condition', async () => {
+  const r = await restoreFollowed('r-fail', {
+    phase: 'Failed',
+    conditions: [
+      {
+        type: 'RestoreCompleted',
+        status: 'False',
+        reason: 'Failed',
+        message: 'elasticsearch refused the restore',
+        lastTransitionTime: new Date().toISOString(),
+      },
+    ],
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /RestoreSession r-fail: Failed/);
+  assert.match(
+    r.stderr,
+    new RegExp(`RestoreSession ${ns.name}/r-fail Failed: RestoreCompleted: elasticsearch refused the restore`),
+  );
+});
+
+test('pause and resume flip spec.paused; a missing BackupConfiguration exits 1', async () => {
+  const get = async () => (await getObject<BackupConfiguration>(kube, 'BackupConfiguration', ns.name, 'bc'))!.spec.paused;
+  const p = await cli(['pause', `${ns.name}/bc`]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /paused/);
+  assert.equal(await get(), true);
+  const again = await cli(['pause', 'bc', '-n', ns.name]);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /already paused/);
+  const r = await cli(['resume', `${ns.name}/bc`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /resumed/);
+  assert.equal(await get(), false);
+  const missing = await cli(['resume', `${ns.name}/nope`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`BackupConfiguration ${ns.name}/nope not found`));
+});
