@@ -220,6 +220,11 @@ export async function restore(argv: string[], io: CommandIO = stdio, opts: { pol
       return EXIT.ok;
     }
     io.err(`created RestoreSession ${ref.namespace}/${name} (Task ${task})\n`);
+    // Ctrl-C stops following, not the restore
+    process.once('SIGINT', () => {
+      io.err(`\nstopped following; RestoreSession ${ref.namespace}/${name} goes on (stashflow status -n ${ref.namespace})\n`);
+      process.exit(130);
+    });
     return follow(kube, ref.namespace, name, io, timeoutMs, opts.pollMs ?? 1000);
   });
 }

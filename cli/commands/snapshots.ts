@@ -2,7 +2,8 @@
 // The backend is resolved as the Jobs resolve it (activities/backend.ts); the password and credentials come from the
 // storage Secret through the API and reach restic only through its environment (lib/restic.ts); nothing secret is
 // printed. A `local` backend works when its hostPath directory is on this machine.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidBackend, resolveBackend } from '../../activities/backend.js';
 import type { Repository } from '../../api/types.js';
@@ -124,7 +125,17 @@ export async function resticRepoFor(kube: KubeClients, namespace: string, name: 
   // restic reads REST credentials from env only; this process is short-lived and passes its env to restic alone
   if (data.REST_SERVER_USERNAME) process.env.RESTIC_REST_USERNAME = data.REST_SERVER_USERNAME;
   if (data.REST_SERVER_PASSWORD) process.env.RESTIC_REST_PASSWORD = data.REST_SERVER_PASSWORD;
+  // an S3 endpoint's private CA: restic takes a file; this one lives (mode 0600) until the command exits
+  const extraArgs: string[] = [];
+  if (backend.provider === 's3' && data.CA_CERT_DATA) {
+    const dir = mkdtempSync(join(tmpdir(), 'stashflow-ca-'));
+    writeFileSync(join(dir, 'ca.crt'), data.CA_CERT_DATA, { mode: 0o600 });
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    extraArgs.push('--cacert', join(dir, 'ca.crt'));
+  }
+  if (backend.provider === 's3' && repo.spec.backend.s3?.insecureTLS) extraArgs.push('--insecure-tls');
   return {
+    ...(extraArgs.length ? { extraArgs } : {}),
     repository: backend.provider === 'local' ? localRepositoryPath(repo) : backend.repository,
     password,
     ...(data.AWS_ACCESS_KEY_ID ? { awsAccessKeyId: data.AWS_ACCESS_KEY_ID } : {}),

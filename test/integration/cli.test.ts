@@ -132,6 +132,39 @@ test('--help exits 0 for every command; usage errors exit 2', async () => {
   assert.equal((await cli(['pause', 'a/b/c'])).code, 2);
 });
 
+test('no cluster access: exit 1 with the reason, for every command', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stashflow-kc-'));
+  const bad = join(dir, 'kubeconfig');
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'c',
+    }),
+  );
+  try {
+    for (const args of [
+      ['status', '-n', 'x'],
+      ['snapshots', 'x/r'],
+      ['restore', 'x/r', '--to', 'a', '--no-wait'],
+      ['pause', 'x/b'],
+    ]) {
+      const r = await cli(args, { KUBECONFIG: bad });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, new RegExp(`^stashflow ${args[0]}: cannot reach the Kubernetes API \\(ECONNREFUSED\\)`));
+    }
+    const none = await cli(['status', '-n', 'x'], { KUBECONFIG: join(dir, 'missing') });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no cluster access: cannot load a kubeconfig/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('status: lists a BackupSession with its snapshot and size, newest first, in json and table', async () => {
   const old = await createObject<BackupSession>(kube, 'BackupSession', ns.name, {
     apiVersion: 'stash.appscode.com/v1beta1',
