@@ -246,6 +246,35 @@ test('snapshots: lists the real restic snapshot; never prints the password', asy
   assert.match(missing.stderr, new RegExp(`Repository ${ns.name}/nope not found`));
 });
 
+test('snapshots: a local (hostPath) backend on this machine is read in place', async () => {
+  const backend = mkdtempSync(join(tmpdir(), 'stashflow-cli-local-'));
+  try {
+    const repo = { repository: join(backend, 'demo'), password, noCache: true };
+    await restic.init(repo);
+    const snap = (await restic.backup(repo, [dataDir], { host: 'host-1' })).snapshotId;
+    await createObject<Repository>(kube, 'Repository', ns.name, {
+      apiVersion: 'stash.appscode.com/v1alpha1',
+      kind: 'Repository',
+      metadata: { name: 'near', namespace: ns.name },
+      spec: {
+        backend: {
+          local: { mountPath: '/stash', subPath: 'demo', hostPath: { path: backend } },
+          storageSecretName: 'repo-secret',
+        },
+      },
+    });
+    const r = await cli(['snapshots', `${ns.name}/near`, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as Array<{ id: string; host: string }>;
+    assert.deepEqual(
+      rows.map((x) => [x.id, x.host]),
+      [[snap, 'host-1']],
+    );
+  } finally {
+    rmSync(backend, { recursive: true, force: true });
+  }
+});
+
 test('snapshots: a local backend whose hostPath is not on this machine is a clear error', async () => {
   await createObject<Repository>(kube, 'Repository', ns.name, {
     apiVersion: 'stash.appscode.com/v1alpha1',
