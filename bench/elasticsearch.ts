@@ -304,6 +304,50 @@ async function main() {
   const loadStart = loadavg();
   const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
+  // written after every size, so a run stopped early keeps what it measured
+  const writeReport = async () => {
+    for (const s of results) {
+      const rows = s.contenders as { name: string; docsPerSec: number }[];
+      const rate = (name: string) => rows.find((x) => x.name === name)?.docsPerSec ?? NaN;
+      const ratio = (a: string, b: string) => round(rate(a) / rate(b), 2);
+      s.ratios = {
+        dumpVsStashDefaults: ratio('ours dump', 'multielasticdump dump, stash-defaults'),
+        loadVsStashDefaults: ratio('ours load', 'multielasticdump load, stash-defaults'),
+        dumpVsBestSettings: ratio('ours dump', 'multielasticdump dump, best-settings'),
+        loadVsBestSettings: ratio('ours load', 'multielasticdump load, best-settings'),
+        dumpVsRawCeiling: ratio('ours dump', 'raw ceiling: sliced PIT read to /dev/null'),
+        loadVsRawCeiling: ratio('ours load', 'raw ceiling: parallel _bulk of pre-built bodies'),
+      };
+    }
+    const report = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      command: `npx tsx ${relative(repo, self)} ${process.argv.slice(2).join(' ')}`.trim(),
+      argv: process.argv,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memoryBytes: totalmem(),
+        kernel: release(),
+        loadAverageAtStart: loadStart.map((x) => round(x, 2)),
+        loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
+        note: 'shared with other work during the run (other builds and tests on the same 2 cores)',
+      },
+      versions: {
+        node: process.version,
+        elasticsearch: esVersion,
+        elasticdump: ELASTICDUMP_VERSION,
+        restic: existsSync(RESTIC) ? execFileSync(RESTIC, ['version'], { encoding: 'utf8' }).trim() : 'not installed',
+      },
+      settings: { slices: Number(slices), workers: Number(workers), timeboxSeconds: timebox, bestTimeboxSeconds: bestTimebox },
+      units: { mbPerSec: '10^6 bytes of dump-file NDJSON per second', peakRssMb: 'VmHWM of the contender process, MiB' },
+      sizes: results,
+    };
+    await mkdir(dirname(outFile), { recursive: true });
+    await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
+    log(`wrote ${outFile}`);
+  };
+
   const indices: string[] = [];
   try {
     for (const n of sizes) {
@@ -449,6 +493,7 @@ async function main() {
       await dropTarget();
       await src.indices.delete({ index }, { ignore: [404] });
       await rm(dir, { recursive: true, force: true });
+      await writeReport();
     }
   } finally {
     for (const index of indices) {
@@ -458,47 +503,6 @@ async function main() {
     await Promise.all([src.close(), dst.close()]);
     await rm(work, { recursive: true, force: true });
   }
-
-  for (const s of results) {
-    const rows = s.contenders as { name: string; docsPerSec: number }[];
-    const rate = (name: string) => rows.find((x) => x.name === name)?.docsPerSec ?? NaN;
-    const ratio = (a: string, b: string) => round(rate(a) / rate(b), 2);
-    s.ratios = {
-      dumpVsStashDefaults: ratio('ours dump', 'multielasticdump dump, stash-defaults'),
-      loadVsStashDefaults: ratio('ours load', 'multielasticdump load, stash-defaults'),
-      dumpVsBestSettings: ratio('ours dump', 'multielasticdump dump, best-settings'),
-      loadVsBestSettings: ratio('ours load', 'multielasticdump load, best-settings'),
-      dumpVsRawCeiling: ratio('ours dump', 'raw ceiling: sliced PIT read to /dev/null'),
-      loadVsRawCeiling: ratio('ours load', 'raw ceiling: parallel _bulk of pre-built bodies'),
-    };
-  }
-  const report = {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    command: `npx tsx ${relative(repo, self)} ${process.argv.slice(2).join(' ')}`.trim(),
-    argv: process.argv,
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryBytes: totalmem(),
-      kernel: release(),
-      loadAverageAtStart: loadStart.map((x) => round(x, 2)),
-      loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
-      note: 'shared with other work during the run (other builds and tests on the same 2 cores)',
-    },
-    versions: {
-      node: process.version,
-      elasticsearch: esVersion,
-      elasticdump: ELASTICDUMP_VERSION,
-      restic: existsSync(RESTIC) ? execFileSync(RESTIC, ['version'], { encoding: 'utf8' }).trim() : 'not installed',
-    },
-    settings: { slices: Number(slices), workers: Number(workers), timeboxSeconds: timebox, bestTimeboxSeconds: bestTimebox },
-    units: { mbPerSec: '10^6 bytes of dump-file NDJSON per second', peakRssMb: 'VmHWM of the contender process, MiB' },
-    sizes: results,
-  };
-  await mkdir(dirname(outFile), { recursive: true });
-  await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${outFile}`);
 }
 
 const [, , phase, ...rest] = process.argv;
