@@ -1,7 +1,7 @@
 // The `stashflow` CLI against the real stack, run as a user runs it (a child process with a kubeconfig): status,
 // snapshots of a real restic snapshot on the REST server, restore (--no-wait and following a session to its end),
-// pause/resume, missing objects, --help. No workflow worker runs here: the test writes the RestoreSession status a
-// worker would write, so following a session is checked without running a restore Job.
+// pause/resume, missing objects, --help. Following a session to Succeeded/Failed: the test writes the status a worker
+// would write (no restore Job runs); and once a real worker (test harness) runs the session the CLI created.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,9 +14,9 @@ import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/k
 import { createObject, getObject, patchStatus } from '../../lib/objects.js';
 import * as restic from '../../lib/restic.js';
 import { ensureCrds } from '../helpers/crds.js';
-import { backupConfiguration, rand } from '../helpers/sessions.js';
+import { backupConfiguration, rand, runRestoreSession } from '../helpers/sessions.js';
 import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
-import { tempNamespace } from '../helpers/temporal.js';
+import { startHarness, tempNamespace, type Harness } from '../helpers/temporal.js';
 
 const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
 const PATH = `${join(stackDir, 'bin')}:${process.env.PATH ?? ''}`;
@@ -28,6 +28,7 @@ let kube: KubeClients;
 let ns: { name: string; remove: () => Promise<void> };
 let password: string;
 let snapshotId: string;
+let h: Harness | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'stashflow-cli-data-'));
 
 interface Run {
@@ -98,7 +99,7 @@ before(async () => {
       apiVersion: 'stash.appscode.com/v1beta1',
       kind: 'Task',
       metadata: { name: restoreTask },
-      spec: { steps: [{ name: 'noop' }] },
+      spec: { steps: [{ name: `no-fn-${id}` }] },
     },
   });
   await createObject(kube, 'AppBinding', ns.name, {
@@ -110,6 +111,7 @@ before(async () => {
 });
 
 after(async () => {
+  await h?.close();
   await kube.custom.deleteClusterCustomObject({ ...taskRes, name: restoreTask }).catch(() => undefined);
   await ns.remove();
   rmSync(dataDir, { recursive: true, force: true });
@@ -369,6 +371,29 @@ test('restore: a Failed RestoreSession exits 1 with the failing condition', asyn
   assert.match(
     r.stderr,
     new RegExp(`RestoreSession ${ns.name}/r-fail Failed: RestoreCompleted: elasticsearch refused the restore`),
+  );
+});
+
+test('restore: a real worker runs the RestoreSession; its Task names a missing Function, so it is Invalid and the CLI says why', async () => {
+  h = await startHarness();
+  const running = cli(['restore', `${ns.name}/repo`, '--to', 'es', '--name', 'r-worker', '--timeout', '3m']);
+  const rs = await eventually('RestoreSession r-worker', 30_000, () =>
+    getObject<RestoreSession>(kube, 'RestoreSession', ns.name, 'r-worker'),
+  );
+  // started the way the watcher starts it
+  const harness = h;
+  const result = await harness.withWorker(() =>
+    runRestoreSession(harness, { namespace: ns.name, name: 'r-worker', uid: rs.metadata.uid! }),
+  );
+  assert.equal(result.phase, 'Invalid', JSON.stringify(result));
+  const r = await running;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /RestoreSession r-worker: Invalid/);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `RestoreSession ${ns.name}/r-worker Invalid: \\w+: .*Function no-fn-${id} \\(Task ${restoreTask} spec\\.steps\\) not found`,
+    ),
   );
 });
 
