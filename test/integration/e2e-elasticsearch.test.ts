@@ -116,6 +116,12 @@ test('backup through a Temporal Schedule and restore into another Elasticsearch:
       JSON.stringify(events),
     );
 
+    // our function's container runs with a capped heap (bounded memory whatever the index size)
+    const jobs = await h.kube.batch.listNamespacedJob({ namespace: s.namespace, labelSelector: `stashflow.dev/session=${name}` });
+    const backupJob = jobs.items.find((j) => j.metadata?.name?.startsWith('stash-backup-'));
+    const env = backupJob?.spec?.template.spec?.containers[0]?.env ?? [];
+    assert.equal(env.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=128');
+
     const repo = await getObject<Repository>(h.kube, 'Repository', s.namespace, s.repository);
     assert.equal(repo?.status?.snapshotCount, 1);
     assert.ok(repo?.status?.lastBackupTime);
