@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { Client as EsClient } from '@elastic/elasticsearch';
 import type { BackupConfiguration, BackupSession, Repository } from '../../api/types.js';
 import { createLogger } from '../../lib/log.js';
-import { deleteObject, getObject } from '../../lib/objects.js';
+import { getObject } from '../../lib/objects.js';
 import { Watcher } from '../../watcher/watcher.js';
 import { scheduleId } from '../../workflows/contracts.js';
 import {
   applyScenario,
   createRestore,
-  fromEnv,
   installCatalog,
   seedSource,
   waitFinal,
@@ -21,9 +20,10 @@ import {
   type Scenario,
 } from '../../dev/demo/es-scenario.js';
 import { ensureCrds } from '../helpers/crds.js';
-import { describeIndex, deletePrefixed, fingerprint } from '../helpers/es-compare.js';
+import { describeIndex, fingerprint } from '../helpers/es-compare.js';
 import { eventsFor, rand } from '../helpers/sessions.js';
 import { stackEnv } from '../helpers/stack.js';
+import { scenarioAddresses, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
 import { startHarness, type Harness } from '../helpers/temporal.js';
 
 const id = rand();
@@ -31,15 +31,7 @@ const P = `e2e${id}`;
 const s: Scenario = { namespace: `e2e-${id}`, indexPrefix: `${P}-`, backupConfiguration: 'es-backup', repository: 'es-repo' };
 let h: Harness;
 let watcher: Watcher;
-const addr = fromEnv({
-  ...process.env,
-  ...Object.fromEntries(
-    ['ES_SECURE_URL', 'ES_SECURE_CA', 'ES_CREDENTIALS_FILE', 'ES_SOURCE_URL', 'ES_TARGET_URL', 'RESTIC_REST_URL'].map((n) => [
-      n,
-      stackEnv(n),
-    ]),
-  ),
-});
+const addr = scenarioAddresses();
 const source = new EsClient({ node: addr.esSourceUrl });
 const target = new EsClient({ node: addr.esTargetUrl });
 
@@ -47,39 +39,13 @@ before(async () => {
   h = await startHarness();
   await ensureCrds(h.kube.kc);
   await installCatalog(h.kube);
-  watcher = new Watcher({
-    cfg: {
-      taskQueue: h.taskQueue,
-      leaseNamespace: 'stashflow-system',
-      leaseName: `e2e-${id}`,
-      identity: `e2e-${id}`,
-      leaseDurationMs: 4000,
-      renewDeadlineMs: 3000,
-      retryPeriodMs: 500,
-      watchNamespace: s.namespace,
-      catchupWindowMs: 10_000,
-      resyncMs: 60_000,
-    },
-    kube: h.kube,
-    client: h.client,
-    log: createLogger('watcher-e2e'),
-  });
-  watcher.start();
+  watcher = startScenarioWatcher(h, s, `e2e-${id}`, createLogger('watcher-e2e'));
   await seedSource(addr, s.indexPrefix, 20_000);
   await applyScenario(h.kube, addr, s);
 });
 
 after(async () => {
-  // delete the BackupConfiguration while the watcher runs, so its finalizer (the Schedule) is removed
-  await deleteObject(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration).catch(() => undefined);
-  for (let i = 0; i < 40 && (await getObject(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration)); i++)
-    await new Promise((r) => setTimeout(r, 250));
-  await watcher?.stop();
-  await h.kube.core.deleteNamespace({ name: s.namespace }).catch(() => undefined);
-  await deletePrefixed(source, P).catch(() => undefined);
-  await deletePrefixed(target, P).catch(() => undefined);
-  await source.close();
-  await target.close();
+  await tearDownScenario(h, s, watcher, P, [source, target]);
   await h?.close();
 });
 

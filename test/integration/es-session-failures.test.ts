@@ -7,7 +7,7 @@ import { Client as EsClient } from '@elastic/elasticsearch';
 import type { Repository, RestoreSession } from '../../api/types.js';
 import * as restic from '../../lib/restic.js';
 import { getObject } from '../../lib/objects.js';
-import { applyScenario, fromEnv, installCatalog, type Scenario } from '../../dev/demo/es-scenario.js';
+import { applyScenario, installCatalog, type Scenario } from '../../dev/demo/es-scenario.js';
 import { ensureCrds } from '../helpers/crds.js';
 import {
   createBackupSession,
@@ -18,7 +18,7 @@ import {
   runBackupSession,
   runRestoreSession,
 } from '../helpers/sessions.js';
-import { stackEnv } from '../helpers/stack.js';
+import { scenarioAddresses } from '../helpers/es-scenario.js';
 import { startHarness, type Harness } from '../helpers/temporal.js';
 
 const id = rand();
@@ -28,14 +28,7 @@ const s: Scenario = {
   backupConfiguration: 'es-backup',
   repository: 'es-repo',
 };
-const addr = fromEnv(
-  Object.fromEntries(
-    ['ES_SECURE_URL', 'ES_SECURE_CA', 'ES_CREDENTIALS_FILE', 'ES_SOURCE_URL', 'ES_TARGET_URL', 'RESTIC_REST_URL'].map((n) => [
-      n,
-      stackEnv(n),
-    ]),
-  ),
-);
+const addr = scenarioAddresses();
 const resticPassword = randomBytes(18).toString('base64url');
 const wrongEsPassword = `wrong-${randomBytes(9).toString('hex')}`;
 let h: Harness;

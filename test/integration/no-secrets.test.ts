@@ -17,13 +17,12 @@ import { Client as EsClient } from '@elastic/elasticsearch';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { BackupSession, Repository } from '../../api/types.js';
 import { createLogger } from '../../lib/log.js';
-import { createObject, deleteObject, getObject } from '../../lib/objects.js';
+import { createObject } from '../../lib/objects.js';
 import { Watcher } from '../../watcher/watcher.js';
 import { scheduleId } from '../../workflows/contracts.js';
 import {
   applyScenario,
   createRestore,
-  fromEnv,
   installCatalog,
   seedSource,
   waitFinal,
@@ -31,9 +30,10 @@ import {
   type Scenario,
 } from '../../dev/demo/es-scenario.js';
 import { ensureCrds } from '../helpers/crds.js';
-import { deletePrefixed, fingerprint } from '../helpers/es-compare.js';
+import { fingerprint } from '../helpers/es-compare.js';
 import { rand } from '../helpers/sessions.js';
 import { stackDir, stackEnv } from '../helpers/stack.js';
+import { scenarioAddresses, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
 import { startHarness, type Harness } from '../helpers/temporal.js';
 
 const run = promisify(execFile);
@@ -64,15 +64,7 @@ const s: Scenario = { namespace: `nosec-${id}`, indexPrefix: `${P}-`, backupConf
 // a distinctive string that must be found in each searched place (objects, histories, logs): the restore's name
 const canary = `canary${randomBytes(6).toString('hex')}`;
 const kubeconfig = stackEnv('KUBECONFIG');
-const addr = fromEnv({
-  ...process.env,
-  ...Object.fromEntries(
-    ['ES_SECURE_URL', 'ES_SECURE_CA', 'ES_CREDENTIALS_FILE', 'ES_SOURCE_URL', 'ES_TARGET_URL', 'RESTIC_REST_URL'].map((n) => [
-      n,
-      stackEnv(n),
-    ]),
-  ),
-});
+const addr = scenarioAddresses();
 const source = new EsClient({ node: addr.esSourceUrl });
 const target = new EsClient({ node: addr.esTargetUrl });
 
@@ -139,24 +131,7 @@ before(async () => {
   h = await startHarness();
   await ensureCrds(h.kube.kc);
   await installCatalog(h.kube);
-  watcher = new Watcher({
-    cfg: {
-      taskQueue: h.taskQueue,
-      leaseNamespace: 'stashflow-system',
-      leaseName: `nosec-${id}`,
-      identity: `nosec-${id}`,
-      leaseDurationMs: 4000,
-      renewDeadlineMs: 3000,
-      retryPeriodMs: 500,
-      watchNamespace: s.namespace,
-      catchupWindowMs: 10_000,
-      resyncMs: 60_000,
-    },
-    kube: h.kube,
-    client: h.client,
-    log: createLogger('watcher-nosecrets', pinoSink),
-  });
-  watcher.start();
+  watcher = startScenarioWatcher(h, s, `nosec-${id}`, createLogger('watcher-nosecrets', pinoSink));
   await seedSource(addr, s.indexPrefix, 2_000);
   // The storage Secret (known restic password + S3 keys) and an S3 Repository first; the scenario keeps existing ones.
   await h.kube.core.createNamespace({ body: { metadata: { name: s.namespace } } });
@@ -186,15 +161,7 @@ before(async () => {
 });
 
 after(async () => {
-  await deleteObject(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration).catch(() => undefined);
-  for (let i = 0; i < 40 && (await getObject(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration)); i++)
-    await new Promise((r) => setTimeout(r, 250));
-  await watcher?.stop();
-  await h.kube.core.deleteNamespace({ name: s.namespace }).catch(() => undefined);
-  await deletePrefixed(source, P).catch(() => undefined);
-  await deletePrefixed(target, P).catch(() => undefined);
-  await source.close();
-  await target.close();
+  await tearDownScenario(h, s, watcher, P, [source, target]);
   await h?.close();
 });
 
