@@ -11,7 +11,7 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
 fi
 rm -rf dist && npx tsc -p tsconfig.json
 
-suites=("${@:-unit integration}")
+suites=("${@:-unit integration chaos}")
 read -r -a suites <<< "${suites[*]}"
 need_stack=0
 for s in "${suites[@]}"; do [[ $s == unit ]] || need_stack=1; done
