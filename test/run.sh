@@ -17,6 +17,7 @@ need_stack=0
 for s in "${suites[@]}"; do [[ $s == unit ]] || need_stack=1; done
 if (( need_stack )); then
   bash dev/stack.sh up
+  bash dev/browser.sh   # headless Chromium for the Temporal UI test (apt, once)
   # the demo's watcher would start the tests' sessions on its own task queue: the tests run their own
   bash dev/product.sh stop
   set -a; source .stack/env; set +a
