@@ -1,9 +1,11 @@
 // Builds the Worker that hosts every workflow and activity; used by worker/main.ts and by tests.
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import type { KubeClients } from '../lib/kube.js';
+import { dataConverterFromEnv } from '../lib/payload-codec.js';
 
 // Compiled layout: dist/worker/worker.js → dist/workflows/index.js; under tsx the .ts sibling is used.
 const workflowsPath = fileURLToPath(
@@ -14,6 +16,8 @@ export interface WorkerOptions {
   cfg: Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'> & Partial<Pick<Config, 'image' | 'pushgatewayUrl'>>;
   kube: KubeClients;
   maxConcurrentActivityTaskExecutions?: number;
+  /** default: the environment's (payloads encrypted when STASHFLOW_PAYLOAD_KEY_FILE is set) */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -23,12 +27,15 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     namespace: opts.cfg.temporalNamespace,
     taskQueue: opts.cfg.taskQueue,
     workflowsPath,
+    dataConverter: opts.dataConverter ?? dataConverterFromEnv(),
     activities: createActivities({
       kube: opts.kube,
       image: opts.cfg.image ?? 'stashflow/stashflow:latest',
       pushgatewayUrl: opts.cfg.pushgatewayUrl,
     }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
+    // awaitJob's heartbeat details carry the Job's progress: let the server (and the Temporal UI) see it every few s
+    maxHeartbeatThrottleInterval: '3 seconds',
   });
   return { worker, connection };
 }

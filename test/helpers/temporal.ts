@@ -2,6 +2,7 @@
 // and clients for the real apiserver.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/kube.js';
 import { connectClient } from '../../lib/temporal.js';
@@ -18,11 +19,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** opts.dataConverter: the client's and the worker's (e.g. an encrypting codec); default Temporal's. */
+export async function startHarness(opts: { dataConverter?: DataConverter } = {}): Promise<Harness> {
   const cfg = { temporalAddress: stackEnv('TEMPORAL_ADDRESS'), temporalNamespace: 'default', taskQueue: `test-${randomUUID()}` };
   const kube = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
-  const client = await connectClient(cfg);
-  const { worker, connection } = await createWorker({ cfg: { ...cfg, pushgatewayUrl: stackEnv('PUSHGATEWAY_URL') }, kube });
+  const client = await connectClient(cfg, opts);
+  const { worker, connection } = await createWorker({
+    cfg: { ...cfg, pushgatewayUrl: stackEnv('PUSHGATEWAY_URL') },
+    kube,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+  });
   // A Worker cannot run again after it stopped, so one run serves every test of the file.
   const running = worker.run();
   const failed = running.then(() => {
