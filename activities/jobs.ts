@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type * as k8s from '@kubernetes/client-node';
 import type { OwnerReference } from '../api/types.js';
 import { isAlreadyExists, isNotFound, type KubeClients } from '../lib/kube.js';
+import { ProgressTracker, readJobLogTail, type JobProgress } from './job-progress.js';
 
 export interface JobRequest {
   namespace: string;
@@ -35,6 +36,8 @@ export interface AwaitProgress {
   succeeded: number;
   failed: number;
   elapsedSeconds: number;
+  /** what the function reported on stdout so far (docs/bytes done of total), for the Temporal UI */
+  progress?: JobProgress;
 }
 
 export function buildJob(req: JobRequest): k8s.V1Job {
@@ -90,6 +93,7 @@ export function createJobActivities(kube: KubeClients) {
   async function awaitJob(ref: { namespace: string; name: string; pollMs?: number }): Promise<JobOutcome> {
     const started = Date.now();
     const ctx = Context.current();
+    const tracker = new ProgressTracker();
     for (;;) {
       let job: k8s.V1Job;
       try {
@@ -111,12 +115,14 @@ export function createJobActivities(kube: KubeClients) {
           terminationMessage: await terminationMessage(ref.namespace, ref.name, succeeded),
         };
       }
+      if ((st.active ?? 0) > 0) tracker.add(await readJobLogTail(kube, ref.namespace, ref.name));
       const progress: AwaitProgress = {
         job: ref.name,
         active: st.active ?? 0,
         succeeded: st.succeeded ?? 0,
         failed: st.failed ?? 0,
         elapsedSeconds: Math.round((Date.now() - started) / 1000),
+        progress: tracker.summary(),
       };
       heartbeat(progress);
       await sleep(ref.pollMs ?? 1000); // rejects when the workflow cancels this activity
