@@ -21,6 +21,7 @@ ${Object.entries(functionTable)
                             create a RestoreSession and follow it to the end
   pause <ns>/<config>       pause a BackupConfiguration's schedule (spec.paused)
   resume <ns>/<config>      resume it
+  codec-server              decrypt payloads for the Temporal UI (codec-server --help)
   version                   print the version
 `;
 
@@ -59,6 +60,10 @@ async function main(argv: string[]): Promise<void> {
     case 'pause':
     case 'resume':
       process.exitCode = await setPaused(cmd, rest);
+      return;
+    case 'codec-server':
+      // loaded on demand: Temporal's protos are heavy, and every backup Job runs this entry
+      process.exitCode = await (await import('./commands/codec-server.js')).codecServer(rest);
       return;
     case 'version':
       console.log('stashflow 0.1.0');
