@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import type { KubeClients } from '../lib/kube.js';
 import { dataConverterFromEnv } from '../lib/payload-codec.js';
+import { temporalTlsFromEnv } from '../lib/temporal-tls.js';
 
 // Compiled layout: dist/worker/worker.js → dist/workflows/index.js; under tsx the .ts sibling is used.
 const workflowsPath = fileURLToPath(
@@ -21,7 +22,7 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: opts.cfg.temporalAddress });
+  const connection = await NativeConnection.connect({ address: opts.cfg.temporalAddress, tls: temporalTlsFromEnv() });
   const worker = await Worker.create({
     connection,
     namespace: opts.cfg.temporalNamespace,

@@ -2,6 +2,7 @@
 // remove the interim data → result, written as termination message and, with outputDir, as Stash's output.json.
 import { mkdir, rm } from 'node:fs/promises';
 import type { FunctionResult } from '../../api/results.js';
+import type { ManifestSummary } from '../../api/verification.js';
 import * as restic from '../../lib/restic.js';
 import { formatSeconds } from '../../lib/stash-format.js';
 import { writeTerminationMessage } from '../termination.js';
@@ -9,6 +10,7 @@ import { parseEsArgs } from './args.js';
 import { createClient, type EsConnection } from './connection.js';
 import { dumpIndices, type DumpOptions } from './dump.js';
 import { sidecarDir } from './layout.js';
+import { summarizeManifest } from './manifest-checksum.js';
 import { silentProgress, stdoutProgress } from './progress.js';
 import { resolveTypes } from './selection.js';
 import { formatBytes, formatDuration, writeStashOutput, type StashHostStats } from './stash-output.js';
@@ -55,6 +57,8 @@ export interface BackupElasticsearchResult {
   snapshotsRemoved?: number;
   ignoredArgs?: string[];
   indexNames?: string[];
+  /** the dump's manifest in brief (a verification compares the snapshot against it) */
+  manifest?: ManifestSummary;
   error?: string;
 }
 
@@ -98,6 +102,7 @@ export async function backupElasticsearch(opts: BackupElasticsearchOptions): Pro
       templates: dump.templates,
       dumpMs: dump.durationMs,
       indexNames: dump.indices.map((i) => i.name),
+      manifest: summarizeManifest(dump.indices),
     });
 
     if (opts.initRepository !== false) await restic.init(opts.restic);
@@ -180,7 +185,14 @@ async function report(opts: BackupElasticsearchOptions, r: BackupElasticsearchRe
     // the index list can exceed the 4 KiB termination limit; the counts carry the meaning
     const details: Partial<BackupElasticsearchResult> = { ...r };
     delete details.indexNames;
-    const message: FunctionResult = { phase: r.phase, ...(r.error ? { error: r.error } : {}), backup: stats, details };
+    delete details.manifest;
+    const message: FunctionResult = {
+      phase: r.phase,
+      ...(r.error ? { error: r.error } : {}),
+      backup: stats,
+      ...(r.manifest ? { manifest: r.manifest } : {}),
+      details,
+    };
     writeTerminationMessage(message, opts.terminationPath);
   }
 }

@@ -55,7 +55,16 @@ export interface DumpDoc {
   _source: unknown;
 }
 
-export function formatDocLine(index: string, hit: { _id?: string | null; _routing?: string; _source?: unknown }): string {
+export function formatDocLine(
+  index: string,
+  hit: { _id?: string | null; _routing?: string; _source?: unknown },
+  /** JSON.stringify(hit._source) when the caller has it already (the dump hashes it too): saves a second stringify */
+  sourceJson?: string,
+): string {
+  if (sourceJson !== undefined) {
+    const routing = hit._routing !== undefined ? `,"_routing":${JSON.stringify(hit._routing)}` : '';
+    return `{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(String(hit._id))}${routing},"_source":${sourceJson}}\n`;
+  }
   const doc: DumpDoc = { _index: index, _id: String(hit._id), _source: hit._source };
   if (hit._routing !== undefined) doc._routing = hit._routing;
   // key order as in a search hit (elasticdump writes hits as ES returns them): _index, _id, _routing, _source

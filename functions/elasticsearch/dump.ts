@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { dumpFileName, encodeMetaFile, formatDocLine, stripForDump } from './dump-format.js';
 import { resolveIndices } from './indices.js';
+import { ChecksumAccumulator } from './manifest-checksum.js';
 import {
   COMPONENT_TEMPLATES_FILE,
   INDEX_TEMPLATES_FILE,
@@ -144,6 +145,7 @@ async function dumpDocs(client: Client, index: string, path: string, opts: DumpO
   const slices = Math.max(1, Math.min(opts.slices ?? 2, Math.ceil(total / 20_000)));
   let docs = 0;
   let bytes = 0;
+  const sum = new ChecksumAccumulator(); // count + checksum for the manifest, what a verification compares
 
   const pit = await client.openPointInTime({ index, keep_alive: keepAlive });
   try {
@@ -166,7 +168,9 @@ async function dumpDocs(client: Client, index: string, path: string, opts: DumpO
         let chunk = '';
         for (const h of hits) {
           if (h._source === undefined) throw new Error(`index ${index}: document ${h._id} has no _source (source disabled?)`);
-          chunk += formatDocLine(index, h);
+          const src = JSON.stringify(h._source);
+          chunk += formatDocLine(index, h, src);
+          sum.add(String(h._id), h._routing, src);
         }
         const n = Buffer.byteLength(chunk);
         await write(out, chunk);
@@ -185,5 +189,5 @@ async function dumpDocs(client: Client, index: string, path: string, opts: DumpO
     await once(out, 'close');
   }
   progress.done({ index, docsDone: docs, docsTotal: total, bytesDone: bytes, phase: 'dump' });
-  return { name: index, docs, bytes };
+  return { name: index, docs, bytes, checksum: sum.hex };
 }

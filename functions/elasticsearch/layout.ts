@@ -19,6 +19,8 @@ export interface ManifestIndex {
   name: string;
   docs: number;
   bytes: number;
+  /** order-independent checksum of _id/_routing/_source (manifest-checksum.ts); absent when data was not dumped */
+  checksum?: string;
 }
 
 export interface Manifest {
