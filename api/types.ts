@@ -16,6 +16,7 @@ export const resources = {
   AppBinding: { group: APPCATALOG_GROUP, version: 'v1alpha1', plural: 'appbindings', namespaced: true },
 } as const;
 export type Kind = keyof typeof resources;
+export const apiVersionOf = (kind: Kind): string => `${resources[kind].group}/${resources[kind].version}`;
 
 export interface ObjectMeta {
   name: string;

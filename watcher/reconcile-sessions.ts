@@ -7,6 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { SearchAttributePair } from '@temporalio/common';
 import { searchAttributes as sa } from '../api/search-attributes.js';
 import {
+  apiVersionOf,
   finalBackupPhases,
   finalRestorePhases,
   type BackupConfiguration,
@@ -69,7 +70,12 @@ export function backupSessionStart(bs: BackupSession, bc: BackupConfiguration | 
       [sa.target, targetValue(invokerBc?.spec.target?.ref)],
       [sa.phase, 'Pending'],
     ]),
-    memo: { kind: 'BackupSession', ...ref, invoker: invoker ? { kind: invoker.kind, name: invoker.name } : undefined },
+    memo: {
+      apiVersion: apiVersionOf('BackupSession'),
+      kind: 'BackupSession',
+      ...ref,
+      invoker: invoker ? { kind: invoker.kind, name: invoker.name } : undefined,
+    },
   };
 }
 
@@ -91,7 +97,7 @@ export function restoreSessionStart(rs: RestoreSession): SessionStart | undefine
       [sa.target, targetValue(rs.spec?.target?.ref)],
       [sa.phase, 'Pending'],
     ]),
-    memo: { kind: 'RestoreSession', ...ref },
+    memo: { apiVersion: apiVersionOf('RestoreSession'), kind: 'RestoreSession', ...ref },
   };
 }
 

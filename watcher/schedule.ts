@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { BackupConfiguration } from '../api/types.js';
+import { apiVersionOf, type BackupConfiguration } from '../api/types.js';
 import { searchAttributes as sa } from '../api/search-attributes.js';
 import {
   createBackupSessionWorkflowIdPrefix,
@@ -65,7 +65,15 @@ export function desiredSchedule(bc: BackupConfiguration, cron: string, s: Schedu
     )
     .digest('hex')
     .slice(0, 32);
-  const memo = { namespace: ref.namespace, name: ref.name, uid: bc.metadata.uid, managedBy: MANAGED_BY };
+  // the object reference (apiVersion/kind/namespace/name/uid): the Temporal UI shows it on the Schedule and every firing
+  const memo = {
+    apiVersion: apiVersionOf('BackupConfiguration'),
+    kind: 'BackupConfiguration',
+    namespace: ref.namespace,
+    name: ref.name,
+    uid: bc.metadata.uid,
+    managedBy: MANAGED_BY,
+  };
   return {
     scheduleId: scheduleId(ref),
     fingerprint,

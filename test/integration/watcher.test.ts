@@ -217,7 +217,14 @@ test('BackupConfiguration → Schedule with the right spec, finalizer and Ready 
   assert.equal(d.state.paused, false);
   assert.equal(d.policies.overlap, 'SKIP');
   assert.equal(d.policies.catchupWindow, 10_000);
-  assert.deepEqual(d.memo, { namespace: ns, name: 'bc-a', uid: bc.metadata.uid, managedBy: 'stashflow-watcher' });
+  assert.deepEqual(d.memo, {
+    apiVersion: 'stash.appscode.com/v1beta1',
+    kind: 'BackupConfiguration',
+    namespace: ns,
+    name: 'bc-a',
+    uid: bc.metadata.uid,
+    managedBy: 'stashflow-watcher',
+  });
   assert.equal(d.typedSearchAttributes.get(sa.namespace), ns);
   assert.equal(d.typedSearchAttributes.get(sa.invokerKind), 'BackupConfiguration');
   assert.equal(d.typedSearchAttributes.get(sa.invokerName), 'bc-a');
@@ -379,6 +386,7 @@ test('a Schedule firing creates one BackupSession (invoker, owner, labels), and 
     uid: bs.metadata.uid,
   });
   assert.deepEqual(await wf.memo, {
+    apiVersion: 'stash.appscode.com/v1beta1',
     kind: 'BackupSession',
     namespace: ns,
     name: bs.metadata.name,

@@ -96,7 +96,14 @@ test('desiredSchedule: cron, pause, overlap, catch-up, action input, memo and se
   assert.deepEqual(d.options.action.args, [{ namespace: 'demo', name: 'es-backup' }]);
   assert.equal(d.options.action.taskQueue, 'tq');
   assert.equal(d.options.action.workflowId, createBackupSessionWorkflowIdPrefix({ namespace: 'demo', name: 'es-backup' }));
-  assert.deepEqual(d.options.memo, { namespace: 'demo', name: 'es-backup', uid: 'uid-1', managedBy: 'stashflow-watcher' });
+  assert.deepEqual(d.options.memo, {
+    apiVersion: 'stash.appscode.com/v1beta1',
+    kind: 'BackupConfiguration',
+    namespace: 'demo',
+    name: 'es-backup',
+    uid: 'uid-1',
+    managedBy: 'stashflow-watcher',
+  });
   const attrs = Object.fromEntries(
     (d.options.typedSearchAttributes as Array<{ key: { name: string }; value: unknown }>).map((p) => [p.key.name, p.value]),
   );
