@@ -21,6 +21,7 @@ import { InvalidBackend, resolveBackend, type ResolvedBackend } from './backend.
 import { parseGoDuration } from '../lib/stash-format.js';
 import { substitute } from './stash-vars.js';
 import { appBindingEnv } from './target-env.js';
+import { isVerifyAnnotated } from '../api/verification.js';
 
 export class InvalidInput extends Error {
   constructor(
@@ -53,6 +54,8 @@ export interface PlanSummary {
   backupHistoryLimit: number;
   retention?: RetentionPolicy;
   interimClaim?: { name: string; spec: k8s.V1PersistentVolumeClaimSpec; labels?: Record<string, string> };
+  /** the BackupConfiguration opted in to verified backups (api/verification.ts); absent otherwise */
+  verifyBackup?: true;
 }
 
 export interface SessionPlan extends PlanSummary {
@@ -96,6 +99,8 @@ interface Loaded {
   spec: BackupConfiguration['spec'] | RestoreSession['spec'];
   invoker: { kind: string; name: string };
   rules?: Rule[];
+  /** the invoker's annotations (BackupConfiguration) */
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -222,7 +227,14 @@ export function createPlanner(kube: KubeClients, image: string) {
         'ValidationPassed',
         'ResourceValidationFailed',
       );
-      return { kind, namespace, name, spec: bc.spec, invoker: { kind: inv.kind, name: inv.name } };
+      return {
+        kind,
+        namespace,
+        name,
+        spec: bc.spec,
+        invoker: { kind: inv.kind, name: inv.name },
+        annotations: bc.metadata.annotations,
+      };
     }
     const rs = await mustGet<RestoreSession>(
       'RestoreSession',
@@ -429,6 +441,7 @@ export function createPlanner(kube: KubeClients, image: string) {
         interim && interimClaimName
           ? { name: interimClaimName, spec: interim.spec as k8s.V1PersistentVolumeClaimSpec, labels: interim.metadata?.labels }
           : undefined,
+      ...(isBackup && isVerifyAnnotated(s.annotations) ? { verifyBackup: true as const } : {}),
       pod: {
         // all steps but the last run in order as init containers; the last one's termination message is the result
         initContainers: containers.length > 1 ? containers.slice(0, -1) : undefined,

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { backupElasticsearch } from './backup.js';
 import { restoreElasticsearch } from './restore.js';
+import { parseReported, verifyElasticsearch } from './verify.js';
 import { splitList } from './selection.js';
 import { TARGET_ENV } from '../../activities/target-env.js';
 
@@ -13,6 +14,8 @@ export const elasticsearchUsage = `usage:
       [--exclude G] [--tag T] [--slices N] [--retention-keep-last N ...] [--retention-prune] [--output-dir D]
   stashflow function elasticsearch restore-es --interim-data-dir D [--snapshot latest|ID] [--source-hostname H]
       [--es-args "..."] [--include G] [--exclude G] [--workers K] [--output-dir D]
+  stashflow function elasticsearch verify-es  --interim-data-dir D --snapshot ID --verify-id X
+      [--reported INDICES:DOCS:CHECKSUM]   (restores into scratch indices stashflow-verify-X-*, compares, deletes them)
 env: ES_URL, ES_USERNAME, ES_PASSWORD, ES_CA_FILE (or the STASHFLOW_TARGET_* a Job gets from its AppBinding),
      RESTIC_REPOSITORY, RESTIC_PASSWORD, AWS_*
 `;
@@ -32,6 +35,8 @@ const options = {
   'auth-file': str,
   'ca-file': str,
   'output-dir': str,
+  'verify-id': str,
+  reported: str,
   'retention-keep-last': str,
   'retention-keep-hourly': str,
   'retention-keep-daily': str,
@@ -114,6 +119,19 @@ export async function runElasticsearchFunction(argv: string[]): Promise<void> {
       load: { ...filter, ...(n('workers') ? { workers: n('workers') } : {}) },
       outputDir: s('output-dir'),
     });
+  } else if (sub === 'verify-es') {
+    const snapshot = s('snapshot');
+    const verifyId = s('verify-id');
+    if (!snapshot || !verifyId) throw new Error(`verify-es needs --snapshot and --verify-id\n${elasticsearchUsage}`);
+    const outcome = await verifyElasticsearch({
+      es,
+      restic: repo,
+      interimDir,
+      snapshot,
+      verifyId,
+      reported: parseReported(s('reported')),
+    });
+    if (!outcome.indices.length && outcome.error) throw new Error(outcome.error); // could not compare at all
   } else {
     throw new Error(`unknown elasticsearch subcommand '${sub ?? ''}'\n${elasticsearchUsage}`);
   }

@@ -5,3 +5,4 @@ export { dumpIndices, type DumpOptions, type DumpResult } from './dump.js';
 export { loadDump, MARKER_KEY, type LoadOptions, type LoadResult } from './load.js';
 export { createClient, type EsConnection } from './connection.js';
 export { parseEsArgs } from './args.js';
+export { verifyDump, verifyElasticsearch, sweepScratch, type VerifyElasticsearchOptions } from './verify.js';

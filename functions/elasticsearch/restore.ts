@@ -50,7 +50,7 @@ export interface RestoreElasticsearchResult {
 }
 
 /** Finds the dump directory inside a restic restore target: the snapshot path that is not our sidecar. */
-async function locateDump(target: string, snap: restic.Snapshot | undefined): Promise<string> {
+export async function locateDump(target: string, snap: restic.Snapshot | undefined): Promise<string> {
   const paths = (snap?.paths ?? []).filter((p) => !p.endsWith(SIDECAR_SUFFIX));
   for (const p of paths) {
     const d = join(target, p);
