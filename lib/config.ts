@@ -8,6 +8,17 @@ export interface Config {
   pushgatewayUrl: string | undefined;
   /** image our Jobs run (the node agent maps it to our CLI) */
   image: string;
+  /**
+   * STASHFLOW_METRICS_ADDR: where the process serves /metrics, /healthz and /readyz (lib/metrics-server.ts).
+   * Default 127.0.0.1:0 (any free port, logged at start) so processes started by hand never collide; `off` = none.
+   * dev/product.sh pins the watcher to 127.0.0.1:9464 and the worker to 127.0.0.1:9465 for the stack's Prometheus.
+   */
+  metricsAddress: ListenAddress | undefined;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {}
@@ -35,6 +46,15 @@ function checkUrl(name: string, v: string | undefined): string | undefined {
   return v;
 }
 
+export function checkListenAddress(name: string, value: string | undefined): ListenAddress | undefined {
+  const v = value?.trim() || '127.0.0.1:0';
+  if (v === 'off') return undefined;
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`${name} must be host:port (port 0 = any free port) or 'off', got '${v}'`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     temporalAddress: checkHostPort('TEMPORAL_ADDRESS', read(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233')),
@@ -43,5 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: env.KUBECONFIG?.trim() || undefined,
     pushgatewayUrl: checkUrl('PUSHGATEWAY_URL', env.PUSHGATEWAY_URL?.trim() || undefined),
     image: read(env, 'STASHFLOW_IMAGE', 'stashflow/stashflow:latest'),
+    metricsAddress: checkListenAddress('STASHFLOW_METRICS_ADDR', env.STASHFLOW_METRICS_ADDR),
   };
 }

@@ -217,6 +217,16 @@ export function metricNames<A extends Area>(area: A, key: MetricKey<A>): { legac
   return { legacy: PREFIX[area].legacy + (def.legacy ?? key), current: PREFIX[area].current + key };
 }
 
+/** Every family name pushed (both namings of every metric): what a dashboard over the Pushgateway may query. */
+export function stashMetricFamilyNames(): string[] {
+  return (Object.keys(DEFS) as Area[]).flatMap((area) =>
+    Object.keys(DEFS[area]).flatMap((key) => {
+      const n = metricNames(area, key as MetricKey<typeof area>);
+      return [n.current, n.legacy];
+    }),
+  );
+}
+
 /** Collects samples into families, both names per metric, one family per name. */
 class FamilySet {
   private readonly byName = new Map<string, MetricFamily>();
@@ -592,4 +602,19 @@ export async function deleteMetrics(url: string, jobName: string, opts: { timeou
   if (!res.ok && res.status !== 404) {
     throw new PushError(`Pushgateway delete of ${displayUrl(target)} failed: HTTP ${res.status}`, res.status);
   }
+}
+
+// ---- Stashflow's own families (not Stash's; one name, the stashflow_ prefix) ----
+
+/** Verified backups (opt-in): 1 when the last backup's snapshot was restored into scratch indices and matched its
+ * dump, 0 when it did not or could not be checked. Labels: the BackupConfiguration's, as on Stash's session families. */
+export function backupVerifiedMetrics(input: CommonMetricsInput & { verified: boolean }): MetricFamily[] {
+  return [
+    {
+      name: 'stashflow_backup_verified',
+      help: 'Whether the last backup was verified by restoring it into scratch indices and comparing counts and checksums',
+      type: 'gauge',
+      samples: [{ labels: invokerLabels(input), value: input.verified ? 1 : 0 }],
+    },
+  ];
 }

@@ -1,5 +1,7 @@
 // The watcher's settings: the shared config (Temporal, task queue, kubeconfig) plus leader election, the watched
 // namespace and the Schedule catch-up window. Checked at start, with errors naming the variable.
+// The metrics/health address is the shared STASHFLOW_METRICS_ADDR (lib/config.ts metricsAddress): /metrics,
+// /healthz, and /readyz, which answers 200 only while this watcher leads and its informers have synced.
 import { hostname } from 'node:os';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { parseGoDuration } from './cron.js';

@@ -1,10 +1,13 @@
 // The watcher process (`node dist/watcher/main.js`): config, clients, leader election, informers and reconcilers.
 // SIGTERM/SIGINT stop it gracefully (queues stop, the lease is released so a standby takes over at once);
 // losing the lease exits non-zero, as client-go's leader election does, and the Deployment restarts it.
+// Serves /metrics, /healthz and /readyz (ready = leading with informers synced) on STASHFLOW_METRICS_ADDR.
 import { ConfigError } from '../lib/config.js';
 import { createKubeClients, loadKubeConfig } from '../lib/kube.js';
 import { createLogger } from '../lib/log.js';
+import { createRegistry, startMetricsServer, type MetricsServer } from '../lib/metrics-server.js';
 import { connectClient } from '../lib/temporal.js';
+import { createWatcherMetrics, instrumentClient } from '../lib/watcher-metrics.js';
 import { loadWatcherConfig } from './config.js';
 import { Watcher } from './watcher.js';
 
@@ -23,16 +26,23 @@ async function main(): Promise<void> {
   }
   const kube = createKubeClients(loadKubeConfig(cfg.kubeconfig));
   const client = await connectClient(cfg);
+  const registry = createRegistry('watcher');
+  const metrics = createWatcherMetrics(registry);
   const watcher = new Watcher({
     cfg,
     kube,
-    client,
+    client: instrumentClient(client, metrics),
     log,
+    metrics,
     onLostLeadership: () => {
       log.error('leadership lost; exiting');
       process.exit(1);
     },
   });
+  metrics.bind(watcher);
+  let server: MetricsServer | undefined;
+  if (cfg.metricsAddress)
+    server = await startMetricsServer({ registry, address: cfg.metricsAddress, ready: () => watcher.synced });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -41,6 +51,7 @@ async function main(): Promise<void> {
     watcher
       .stop()
       .then(() => client.connection.close())
+      .then(() => server?.close())
       .then(
         () => process.exit(0),
         (err: unknown) => {
@@ -59,6 +70,7 @@ async function main(): Promise<void> {
       temporal: cfg.temporalAddress,
       temporalNamespace: cfg.temporalNamespace,
       watchNamespace: cfg.watchNamespace ?? '(all)',
+      metrics: server?.url,
     },
     'watcher starting',
   );

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { resources, type BackupConfiguration, type BackupSession, type Kind, type RestoreSession } from '../api/types.js';
 import type { KubeClients } from '../lib/kube.js';
 import type { Logger } from '../lib/log.js';
+import type { WatcherMetricsSink } from '../lib/watcher-metrics.js';
 import type { WatcherConfig } from './config.js';
 import { ResilientInformer } from './informer.js';
 import { LeaderElector } from './leader.js';
@@ -35,6 +36,8 @@ export interface WatcherOptions {
   log: Logger;
   /** called when the lease is lost (not on stop()); main exits non-zero, as client-go's callers do */
   onLostLeadership?: () => void;
+  /** reconcile latency/errors per kind for /metrics (watcher/main.ts); optional */
+  metrics?: WatcherMetricsSink;
 }
 
 type Obj = k8s.KubernetesObject;
@@ -43,7 +46,9 @@ export class Watcher {
   private readonly elector: LeaderElector;
   private informers: Array<ResilientInformer<Obj>> = [];
   private queues: WorkQueue[] = [];
+  private queueKinds = new Map<WorkQueue, string>();
   private stopping = false;
+  private controllersSynced = false;
 
   constructor(private readonly o: WatcherOptions) {
     this.elector = new LeaderElector({
@@ -73,6 +78,16 @@ export class Watcher {
 
   get isLeader(): boolean {
     return this.elector.isLeader;
+  }
+
+  /** leading, with every informer's initial list done (readiness) */
+  get synced(): boolean {
+    return this.controllersSynced && this.elector.isLeader;
+  }
+
+  /** keys pending, running or backing off per kind (the queue-depth gauge) */
+  queueDepths(): Record<string, number> {
+    return Object.fromEntries([...this.queueKinds].map(([q, kind]) => [kind, q.length]));
   }
 
   start(): void {
@@ -116,7 +131,20 @@ export class Watcher {
   }
 
   private queue(kind: string, reconcile: (key: string) => Promise<void>): WorkQueue {
-    const q = new WorkQueue(reconcile, {
+    const metrics = this.o.metrics;
+    const timed = !metrics
+      ? reconcile
+      : async (key: string) => {
+          const t0 = performance.now();
+          let ok = false;
+          try {
+            await reconcile(key);
+            ok = true;
+          } finally {
+            metrics.reconciled(kind, (performance.now() - t0) / 1000, ok);
+          }
+        };
+    const q = new WorkQueue(timed, {
       onError: (key, err, attempt) =>
         this.o.log.warn(
           { kind, key, attempt, err: err instanceof Error ? err.message : String(err) },
@@ -124,6 +152,7 @@ export class Watcher {
         ),
     });
     this.queues.push(q);
+    this.queueKinds.set(q, kind);
     return q;
   }
 
@@ -174,6 +203,7 @@ export class Watcher {
     const [first, ...rest] = this.informers;
     await first!.start();
     await Promise.all(rest.map((i) => i.start()));
+    this.controllersSynced = true;
     log.info({ watchNamespace: cfg.watchNamespace ?? '(all)', taskQueue: cfg.taskQueue }, 'controllers started');
   }
 
@@ -182,6 +212,8 @@ export class Watcher {
     const queues = this.queues;
     this.informers = [];
     this.queues = [];
+    this.queueKinds = new Map();
+    this.controllersSynced = false;
     for (const q of queues) q.stop();
     await Promise.all(informers.map((i) => i.stop().catch(() => undefined)));
   }

@@ -5,6 +5,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import type { KubeClients } from '../lib/kube.js';
+import type { Logger } from '../lib/log.js';
+import type { WorkerMetricsSink } from '../lib/worker-metrics.js';
 import { dataConverterFromEnv } from '../lib/payload-codec.js';
 import { temporalTlsFromEnv } from '../lib/temporal-tls.js';
 
@@ -17,6 +19,9 @@ export interface WorkerOptions {
   cfg: Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'> & Partial<Pick<Config, 'image' | 'pushgatewayUrl'>>;
   kube: KubeClients;
   maxConcurrentActivityTaskExecutions?: number;
+  /** /metrics series and per-session log lines of the activities (worker/main.ts; tests may leave them out) */
+  metrics?: WorkerMetricsSink;
+  log?: Logger;
   /** default: the environment's (payloads encrypted when STASHFLOW_PAYLOAD_KEY_FILE is set) */
   dataConverter?: DataConverter;
 }
@@ -33,6 +38,8 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
       kube: opts.kube,
       image: opts.cfg.image ?? 'stashflow/stashflow:latest',
       pushgatewayUrl: opts.cfg.pushgatewayUrl,
+      metrics: opts.metrics,
+      log: opts.log,
     }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
     // awaitJob's heartbeat details carry the Job's progress: let the server (and the Temporal UI) see it every few s
