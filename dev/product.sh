@@ -10,8 +10,9 @@ export LOG_LEVEL=${LOG_LEVEL:-info}
 case ${1:-status} in
   start)
     [[ -f $ROOT/dist/worker/main.js ]] || die "dist/ is missing: run npm run build"
-    start_bg worker node "$ROOT/dist/worker/main.js"
-    start_bg watcher node "$ROOT/dist/watcher/main.js"
+    # fixed /metrics addresses: the stack's Prometheus scrapes them (dev/prometheus/prometheus.yml)
+    STASHFLOW_METRICS_ADDR=$WORKER_METRICS_ADDR start_bg worker node "$ROOT/dist/worker/main.js"
+    STASHFLOW_METRICS_ADDR=$WATCHER_METRICS_ADDR start_bg watcher node "$ROOT/dist/watcher/main.js"
     sleep 2
     for p in worker watcher; do is_running "$p" || { tail -n 20 "$(logfile "$p")" >&2; die "$p exited"; }; done
     log "worker and watcher running (logs in $STACK_DIR/logs)" ;;

@@ -4,7 +4,7 @@
 # healthy), stop.sh, health.sh (exit 0 when healthy, prints one line). Order matters: later ones use earlier ones.
 source "$(dirname "$0")/lib.sh"
 
-ALL=(temporal kube node-agent elasticsearch backends)
+ALL=(temporal kube node-agent elasticsearch backends prometheus)
 cmd=${1:-status}; shift || true
 comps=("$@"); (( ${#comps[@]} )) || comps=("${ALL[@]}")
 
@@ -27,6 +27,8 @@ export S3_ENDPOINT=http://127.0.0.1:$MINIO_PORT
 export S3_BUCKET=$S3_BUCKET
 export S3_CREDENTIALS_FILE=$STACK_DIR/backends/s3-credentials
 export PUSHGATEWAY_URL=http://127.0.0.1:$PUSHGATEWAY_PORT
+export PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT
+export PROMETHEUS_TARGETS_DIR=$STACK_DIR/prometheus/targets
 export PATH=$STACK_DIR/bin:\$PATH
 ENV
 }
