@@ -18,9 +18,11 @@ export const short = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 export const reporting = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
+// awaitJob heartbeats every ~3 s (the worker's throttle); 20 s without one means its worker died (kill -9, node
+// loss): the server retries it on another worker then, instead of after a minute (measured in docs/reliability.md).
 export const waiting = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
