@@ -4,6 +4,7 @@ import type { AppBinding, BackupConfiguration, BackupSession, Repository, Restor
 import { isNotFound, type KubeClients } from '../lib/kube.js';
 import {
   backupSessionMetrics,
+  backupVerifiedMetrics,
   prometheusJobName,
   pushMetrics,
   repositoryBackendLabels,
@@ -113,5 +114,20 @@ export function createReportingActivities(kube: KubeClients, pushgatewayUrl: str
     return push(prometheusJobName(invoker), families);
   }
 
-  return { recordSessionEvent, pushBackupMetrics, pushRepositoryMetrics, pushRestoreMetrics };
+  /** stashflow_backup_verified for the session's BackupConfiguration (verified backups, workflows/backup-verification.ts). */
+  async function pushBackupVerifiedMetric(ref: SessionRef, verified: boolean): Promise<PushResult> {
+    const s = await getObject<BackupSession>(kube, 'BackupSession', ref.namespace, ref.name);
+    if (!s) return { pushed: false, reason: 'BackupSession is gone' };
+    const bc = await getObject<BackupConfiguration>(kube, 'BackupConfiguration', ref.namespace, s.spec.invoker.name);
+    const invoker = { kind: s.spec.invoker.kind, name: s.spec.invoker.name, namespace: ref.namespace };
+    const families = backupVerifiedMetrics({
+      invoker,
+      driver: bc?.spec.driver ?? 'Restic',
+      repository: bc?.spec.repository?.name,
+      verified,
+    });
+    return push(prometheusJobName(invoker), families);
+  }
+
+  return { recordSessionEvent, pushBackupMetrics, pushRepositoryMetrics, pushRestoreMetrics, pushBackupVerifiedMetric };
 }
