@@ -1,9 +1,11 @@
 // One BackupSession, start to finish: the steps of Stash's backup as activities a person can follow in the
 // Temporal UI. Deterministic: every read and write of the world happens in an activity.
-import { ActivityFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SessionPlan } from '../activities/session-plan.js';
 import { searchAttributes as sa } from '../api/search-attributes.js';
 import type { Condition, HostBackupStats } from '../api/types.js';
+import type { ManifestSummary } from '../api/verification.js';
+import { manifestOf, verifyBackup } from './backup-verification.js';
 import type { SessionRef } from './contracts.js';
 import { DEADLINE, now, reporting, runJobAttempts, short, withDeadline } from './job-attempts.js';
 import { bestEffortPush, describeFailure, jobNameFor, metricsCondition, parseHostStats } from './session-steps.js';
@@ -13,6 +15,8 @@ export interface SessionResult {
   attempts?: number;
   snapshot?: string;
   error?: string;
+  /** set when the BackupConfiguration opted in to verified backups */
+  verified?: boolean;
 }
 
 export async function backupSession(ref: SessionRef): Promise<SessionResult> {
@@ -47,6 +51,7 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
   if (plan.timeOutSeconds) {
     await short.setSessionDeadline('BackupSession', ref, new Date(Date.now() + plan.timeOutSeconds * 1000).toISOString());
   }
+  let reported: ManifestSummary | undefined; // the dump's manifest summary, for a verification
   const outcome = await withDeadline(plan.timeOutSeconds, () =>
     runJobAttempts<HostBackupStats>({
       kind: 'BackupSession',
@@ -54,7 +59,10 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
       plan,
       attempts: 1 + plan.maxRetry,
       labels: jobLabels(ref, plan),
-      parse: parseHostStats,
+      parse: (message, hostname) => {
+        reported = manifestOf(message);
+        return parseHostStats(message, hostname);
+      },
       retryReason: 'BackupAttemptFailed',
       beforeRetry: (delayMs) => short.markSessionRetry('BackupSession', ref, new Date(Date.now() + delayMs).toISOString()),
     }),
@@ -120,8 +128,15 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
     `backup of ${plan.target.kind}/${plan.target.name} succeeded`,
   );
   await pushMetricsOf(ref);
+  const snapshot = outcome.stats[0]?.snapshots?.[0]?.name;
+  let verified: boolean | undefined;
+  // opt-in (stashflow.dev/verify-backup); the patch keeps histories recorded before verification replayable
+  if (plan.verifyBackup && patched('verify-backup')) {
+    const labels = { ...jobLabels(ref, plan), 'stashflow.dev/step': 'verify' };
+    verified = (await verifyBackup(ref, plan, snapshot, reported, labels)).verified;
+  }
   await short.cleanBackupHistory(ref.namespace, plan.invoker.name, plan.backupHistoryLimit);
-  return { phase: 'Succeeded', attempts: outcome.attempts, snapshot: outcome.stats[0]?.snapshots?.[0]?.name };
+  return { phase: 'Succeeded', attempts: outcome.attempts, snapshot, ...(verified === undefined ? {} : { verified }) };
 }
 
 async function runMaintenanceJob(ref: SessionRef, plan: SessionPlan) {
