@@ -39,7 +39,7 @@ export class ChecksumAccumulator {
 /** One checksum over several indices' checksums (plus their names, so swapping two indices' data changes it). */
 export function combineChecksums(parts: Array<{ name: string; checksum: string }>): string {
   let sum = 0n;
-  for (const p of parts) sum = (sum + BigInt(`0x${p.checksum}`) + docHash(p.name, undefined, '')) & MASK;
+  for (const p of parts) sum = (sum + docHash(p.name, undefined, p.checksum)) & MASK; // hash of the pair, not a sum of parts
   return checksumHex(sum);
 }
 
