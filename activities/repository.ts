@@ -1,11 +1,12 @@
 // Repository status and the maintenance Job (retention + stats) that runs where the backend is reachable: in a
 // pod with the backend's env and volumes, so the worker itself never holds a repository password.
 import { heartbeat } from '@temporalio/activity';
-import type { Repository, RetentionPolicy } from '../api/types.js';
+import { apiVersionOf, type Repository, type RetentionPolicy } from '../api/types.js';
 import type { KubeClients } from '../lib/kube.js';
 import { getObject, patchStatus } from '../lib/objects.js';
 import type { SessionRef } from '../workflows/contracts.js';
 import { ownerOf } from '../workflows/session-steps.js';
+import { createEventRecorder } from './events.js';
 import type { createJobActivities } from './jobs.js';
 import type { SessionPlan } from './session-plan.js';
 
@@ -38,6 +39,14 @@ export function retentionArgs(p: RetentionPolicy | undefined): string[] {
 }
 
 export function createRepositoryActivities(kube: KubeClients, jobs: ReturnType<typeof createJobActivities>) {
+  const events = createEventRecorder(kube, 'stashflow');
+  const involved = (r: Repository) => ({
+    apiVersion: apiVersionOf('Repository'),
+    kind: 'Repository',
+    name: r.metadata.name,
+    namespace: r.metadata.namespace,
+    uid: r.metadata.uid ?? '',
+  });
   async function runRepositoryMaintenance(input: {
     ref: SessionRef;
     name: string;
@@ -65,7 +74,13 @@ export function createRepositoryActivities(kube: KubeClients, jobs: ReturnType<t
     });
     heartbeat({ job: name });
     const out = await jobs.awaitJob({ namespace: ref.namespace, name });
-    if (!out.succeeded) throw new Error(`maintenance Job ${name} failed: ${out.terminationMessage ?? out.reason ?? 'unknown'}`);
+    if (!out.succeeded) {
+      const message = `maintenance Job ${name} failed: ${out.terminationMessage ?? out.reason ?? 'unknown'}`;
+      const repo = await getObject<Repository>(kube, 'Repository', plan.repository.namespace, plan.repository.name);
+      // keyed by the Job: a retried activity bumps this Event's count instead of adding another
+      if (repo) await events.record(involved(repo), 'Warning', 'FailedToApplyRetentionPolicy', message, name);
+      throw new Error(message);
+    }
     const r = JSON.parse(out.terminationMessage ?? '{}') as Partial<MaintenanceOutcome>;
     return {
       removed: r.removed ?? 0,
@@ -87,6 +102,13 @@ export function createRepositoryActivities(kube: KubeClients, jobs: ReturnType<t
       snapshotsRemovedOnLastCleanup: u.removed,
       ...(u.integrity === undefined ? {} : { integrity: u.integrity }),
     });
+    await events.record(
+      involved(current),
+      'Normal',
+      'RepositoryStatusUpdated',
+      `${u.snapshotCount} snapshot(s), ${u.totalSize}; ${u.removed} removed by the retention policy`,
+      u.lastBackupTime,
+    );
   }
 
   return { runRepositoryMaintenance, updateRepositoryStatus };

@@ -3,11 +3,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type * as k8s from '@kubernetes/client-node';
 import type { BackupSession, Condition, HostBackupStats, HostRestoreStats, RestoreSession } from '../api/types.js';
-import { finalBackupPhases, finalRestorePhases, STASH_GROUP } from '../api/types.js';
+import { apiVersionOf, finalBackupPhases, finalRestorePhases, STASH_GROUP } from '../api/types.js';
 import { isAlreadyExists, type KubeClients } from '../lib/kube.js';
 import { formatGoDuration } from '../lib/stash-format.js';
 import { deleteObject, getObject, listObjects, patchStatus } from '../lib/objects.js';
 import type { SessionRef } from '../workflows/contracts.js';
+import { createEventRecorder } from './events.js';
 import { createPlanner, InvalidInput, type SessionPlan } from './session-plan.js';
 
 export type SessionKind = 'BackupSession' | 'RestoreSession';
@@ -43,6 +44,7 @@ export function mergeConditions(current: Condition[] | undefined, updates: Condi
 
 export function createSessionActivities(kube: KubeClients, image: string) {
   const planner = createPlanner(kube, image);
+  const events = createEventRecorder(kube, 'stashflow');
 
   async function read(kind: SessionKind, ref: SessionRef) {
     const obj = await getObject<BackupSession | RestoreSession>(kube, kind, ref.namespace, ref.name);
@@ -55,7 +57,12 @@ export function createSessionActivities(kube: KubeClients, image: string) {
     const phase = obj.status?.phase;
     const finals: readonly string[] = kind === 'BackupSession' ? finalBackupPhases : finalRestorePhases;
     if (phase && finals.includes(phase)) return { state: 'final', phase };
-    if (phase !== 'Running') await patchStatus(kube, kind, ref.namespace, ref.name, { phase: 'Running' });
+    if (phase !== 'Running') {
+      await patchStatus(kube, kind, ref.namespace, ref.name, { phase: 'Running' });
+      // the first step's Event (Stash's reasons); a retried begin finds the phase Running and records nothing again
+      const involved = { apiVersion: apiVersionOf(kind), kind, name: ref.name, namespace: ref.namespace, uid: ref.uid };
+      await events.record(involved, 'Normal', `${kind}Running`, `${kind} ${ref.name} is running`);
+    }
     return { state: 'run', createdAt: obj.metadata.creationTimestamp ?? new Date().toISOString() };
   }
 
