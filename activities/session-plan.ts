@@ -19,6 +19,7 @@ import { isNotFound, type KubeClients } from '../lib/kube.js';
 import { getObject } from '../lib/objects.js';
 import { InvalidBackend, resolveBackend, type ResolvedBackend } from './backend.js';
 import { parseGoDuration } from '../lib/stash-format.js';
+import { checkParams } from '../lib/stash-params.js';
 import { substitute } from './stash-vars.js';
 import { appBindingEnv } from './target-env.js';
 import { isVerifyAnnotated } from '../api/verification.js';
@@ -321,6 +322,8 @@ export function createPlanner(kube: KubeClients, image: string) {
         ),
       ),
     );
+    const paramProblem = checkParams(spec.task?.params, 'spec.task.params', task, functions);
+    if (paramProblem) throw new InvalidInput(paramProblem, 'ValidationPassed', 'ResourceValidationFailed');
 
     const rules = s.rules ?? [];
     const hostname = isBackup ? spec.target?.alias || 'host-0' : (rules[0]?.targetHosts?.[0] ?? spec.target?.alias ?? 'host-0');

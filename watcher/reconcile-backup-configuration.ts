@@ -11,12 +11,29 @@
 // - Repository missing → RepositoryFound=False (RepositoryNotAvailable), phase NotReady, and the Schedule is kept:
 //   the session then fails with a message naming the Repository (Stash behaves the same way); once the Repository
 //   appears, the Repository informer re-enqueues the configuration and it becomes Ready.
+// - The same for the other objects a backup needs, checked at apply time so a mistake shows before the first run:
+//   the Repository's storage Secret (missing, or without RESTIC_PASSWORD) → BackendSecretFound=False
+//   (BackendSecretNotAvailable); the target AppBinding/PVC or the AppBinding's Secret → BackupTargetFound=False
+//   (TargetNotAvailable); both NotReady with the Schedule kept (they may appear later; the periodic resync sees it).
+//   A Task or Function that does not exist, or spec.task.params the Task does not take (or of the wrong type), are
+//   spec errors like spec.schedule: Invalid, no Schedule, Warning Event ResourceValidationFailed naming the field.
+//   Secret values are never read into messages: only the presence of a key is checked.
 // Status is a merge patch of the status subresource, written only when phase/conditions/observedGeneration change.
 import * as k8s from '@kubernetes/client-node';
 import { ScheduleNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
-import { resources, type BackupConfiguration, type BackupConfigurationStatus } from '../api/types.js';
+import {
+  resources,
+  type AppBinding,
+  type BackupConfiguration,
+  type BackupConfigurationStatus,
+  type Repository,
+  type StashFunction,
+  type Task,
+} from '../api/types.js';
 import { isNotFound, type KubeClients } from '../lib/kube.js';
 import type { Logger } from '../lib/log.js';
+import { getObject } from '../lib/objects.js';
+import { checkParams } from '../lib/stash-params.js';
 import { scheduleId } from '../workflows/contracts.js';
 import { findCondition, sameConditions, setCondition } from './conditions.js';
 import { validateCron } from './cron.js';
@@ -28,6 +45,8 @@ export const conditionTypes = {
   validation: 'ValidationPassed',
   schedule: 'ScheduleCreated',
   repository: 'RepositoryFound',
+  backendSecret: 'BackendSecretFound',
+  target: 'BackupTargetFound',
 } as const;
 
 const BC = resources.BackupConfiguration;
@@ -49,6 +68,15 @@ export interface Facts {
   validation: { ok: true } | { ok: false; message: string };
   schedule: { ok: boolean; message: string };
   repository: { found: boolean; message: string };
+  /** checked only when the Repository exists */
+  backendSecret?: Found;
+  /** checked only when spec.target.ref is set */
+  target?: Found;
+}
+
+interface Found {
+  found: boolean;
+  message: string;
 }
 
 /** The status a BackupConfiguration should have given what was found (pure). */
@@ -96,7 +124,32 @@ export function computeStatus(bc: BackupConfiguration, f: Facts, now: string): B
     },
     now,
   );
-  const phase = !f.validation.ok ? 'Invalid' : f.schedule.ok && f.repository.found ? 'Ready' : 'NotReady';
+  if (f.backendSecret)
+    conds = setCondition(
+      conds,
+      {
+        type: conditionTypes.backendSecret,
+        status: f.backendSecret.found ? 'True' : 'False',
+        reason: f.backendSecret.found ? 'BackendSecretAvailable' : 'BackendSecretNotAvailable',
+        message: f.backendSecret.message,
+        observedGeneration: gen,
+      },
+      now,
+    );
+  if (f.target)
+    conds = setCondition(
+      conds,
+      {
+        type: conditionTypes.target,
+        status: f.target.found ? 'True' : 'False',
+        reason: f.target.found ? 'TargetAvailable' : 'TargetNotAvailable',
+        message: f.target.message,
+        observedGeneration: gen,
+      },
+      now,
+    );
+  const found = f.repository.found && (f.backendSecret?.found ?? true) && (f.target?.found ?? true);
+  const phase = !f.validation.ok ? 'Invalid' : f.schedule.ok && found ? 'Ready' : 'NotReady';
   return { observedGeneration: gen, phase, conditions: conds };
 }
 
@@ -144,23 +197,89 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     );
   }
 
-  async function repositoryFact(bc: BackupConfiguration): Promise<Facts['repository']> {
+  async function repositoryFact(bc: BackupConfiguration): Promise<{ fact: Facts['repository']; repo?: Repository }> {
     const name = bc.spec.repository?.name;
     const ns = bc.spec.repository?.namespace || bc.metadata.namespace!;
-    if (!name) return { found: false, message: 'spec.repository.name is not set' };
+    if (!name) return { fact: { found: false, message: 'spec.repository.name is not set' } };
     try {
-      await d.kube.custom.getNamespacedCustomObject({
+      const repo = (await d.kube.custom.getNamespacedCustomObject({
         group: REPO.group,
         version: REPO.version,
         plural: REPO.plural,
         namespace: ns,
         name,
-      });
-      return { found: true, message: `Repository ${ns}/${name} exists.` };
+      })) as Repository;
+      return { fact: { found: true, message: `Repository ${ns}/${name} exists.` }, repo };
     } catch (err) {
-      if (isNotFound(err)) return { found: false, message: `Repository ${ns}/${name} (spec.repository) does not exist.` };
+      if (isNotFound(err))
+        return { fact: { found: false, message: `Repository ${ns}/${name} (spec.repository) does not exist.` } };
       throw err;
     }
+  }
+
+  /** The keys of a Secret (never its values), or undefined when it does not exist. */
+  async function secretKeys(namespace: string, name: string): Promise<string[] | undefined> {
+    try {
+      const sec = await d.kube.core.readNamespacedSecret({ namespace, name });
+      return Object.keys({ ...sec.data, ...sec.stringData });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async function backendSecretFact(repo: Repository): Promise<Found> {
+    const ns = repo.metadata.namespace!;
+    const field = `Repository ${ns}/${repo.metadata.name} spec.backend.storageSecretName`;
+    const name = repo.spec.backend?.storageSecretName;
+    if (!name) return { found: false, message: `${field} is not set` };
+    const keys = await secretKeys(ns, name);
+    if (!keys) return { found: false, message: `Secret ${ns}/${name} (${field}) not found` };
+    if (!keys.includes('RESTIC_PASSWORD'))
+      return { found: false, message: `Secret ${ns}/${name} (${field}) has no RESTIC_PASSWORD key` };
+    return { found: true, message: `Secret ${ns}/${name} has RESTIC_PASSWORD.` };
+  }
+
+  async function targetFact(bc: BackupConfiguration): Promise<Found | undefined> {
+    const ref = bc.spec.target?.ref;
+    if (!ref) return undefined;
+    const ns = ref.namespace || bc.metadata.namespace!;
+    if (!ref.name) return { found: false, message: 'spec.target.ref.name is not set' };
+    if (ref.kind === 'AppBinding') {
+      const ab = await getObject<AppBinding>(d.kube, 'AppBinding', ns, ref.name);
+      if (!ab) return { found: false, message: `AppBinding ${ns}/${ref.name} (spec.target.ref) not found` };
+      const secret = ab.spec.secret?.name;
+      if (secret && !(await secretKeys(ns, secret)))
+        return { found: false, message: `Secret ${ns}/${secret} (AppBinding ${ns}/${ref.name} spec.secret) not found` };
+      return { found: true, message: `AppBinding ${ns}/${ref.name} exists.` };
+    }
+    if (ref.kind === 'PersistentVolumeClaim') {
+      try {
+        await d.kube.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: ref.name });
+        return { found: true, message: `PersistentVolumeClaim ${ns}/${ref.name} exists.` };
+      } catch (err) {
+        if (isNotFound(err))
+          return { found: false, message: `PersistentVolumeClaim ${ns}/${ref.name} (spec.target.ref) not found` };
+        throw err;
+      }
+    }
+    return { found: false, message: `spec.target.ref.kind: ${ref.kind} is not supported (AppBinding or PersistentVolumeClaim)` };
+  }
+
+  /** A spec error that no other object can fix: a missing Task or Function, params the Task does not take. */
+  async function specProblem(bc: BackupConfiguration): Promise<string | undefined> {
+    const taskName = bc.spec.task?.name;
+    if (!taskName) return undefined; // Stash's sidecar model: the session reports it (we run Task-based backups)
+    const task = await getObject<Task>(d.kube, 'Task', undefined, taskName);
+    if (!task) return `Task ${taskName} (spec.task.name) not found`;
+    const functions: StashFunction[] = [];
+    for (const [i, st] of (task.spec.steps ?? []).entries()) {
+      if (st.name === 'update-status') continue; // the workflow updates status itself
+      const fn = await getObject<StashFunction>(d.kube, 'Function', undefined, st.name);
+      if (!fn) return `Function ${st.name} (Task ${taskName} spec.steps[${i}].name) not found`;
+      functions.push(fn);
+    }
+    return checkParams(bc.spec.task?.params, 'spec.task.params', task, functions);
   }
 
   /** Creates or updates the Schedule; returns what happened, or an invalid-argument message from Temporal. */
@@ -244,16 +363,24 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     }
 
     const now = new Date().toISOString();
-    const repository = await repositoryFact(bc);
+    const { fact: repository, repo } = await repositoryFact(bc);
+    const backendSecret = repo ? await backendSecretFact(repo) : undefined;
+    const target = await targetFact(bc);
     const cron = validateCron(bc.spec.schedule);
-    let invalid = cron.ok ? undefined : `spec.schedule ${cron.error}`;
+    const problem = cron.ok ? await specProblem(bc) : undefined;
+    let invalid = cron.ok ? problem : `spec.schedule ${cron.error}`;
+    const invalidReason = cron.ok && problem ? 'ResourceValidationFailed' : 'InvalidSchedule';
     let scheduled: Awaited<ReturnType<typeof ensureSchedule>> | undefined;
-    if (cron.ok) {
+    if (cron.ok && !problem) {
       try {
         scheduled = await ensureSchedule(bc, cron.cron);
       } catch (err) {
         const message = `Schedule ${id} could not be created or updated: ${err instanceof Error ? err.message : String(err)}`;
-        const next = computeStatus(bc, { validation: { ok: true }, schedule: { ok: false, message }, repository }, now);
+        const next = computeStatus(
+          bc,
+          { validation: { ok: true }, schedule: { ok: false, message }, repository, backendSecret, target },
+          now,
+        );
         if (findCondition(bc.status?.conditions, conditionTypes.schedule)?.message !== message)
           await event(bc, 'Warning', 'ScheduleCreationFailed', message);
         await writeStatus(bc, next);
@@ -263,20 +390,23 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     }
 
     if (invalid !== undefined) {
-      if (await deleteSchedule(id)) log.info('schedule removed: spec.schedule invalid');
+      if (await deleteSchedule(id)) log.info('schedule removed: the spec is invalid');
+      const what = invalidReason === 'InvalidSchedule' ? 'spec.schedule is' : 'the spec is';
       const next = computeStatus(
         bc,
         {
           validation: { ok: false, message: invalid },
-          schedule: { ok: false, message: 'Schedule not created: spec.schedule is invalid.' },
+          schedule: { ok: false, message: `Schedule not created: ${what} invalid.` },
           repository,
+          backendSecret,
+          target,
         },
         now,
       );
       const old = findCondition(bc.status?.conditions, conditionTypes.validation);
       if (old?.status !== 'False' || old.message !== invalid) {
-        await event(bc, 'Warning', 'InvalidSchedule', invalid);
-        log.warn({ reason: 'InvalidSchedule' }, invalid);
+        await event(bc, 'Warning', invalidReason, invalid);
+        log.warn({ reason: invalidReason }, invalid);
       }
       await writeStatus(bc, next);
       return;
@@ -294,9 +424,23 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     }
     if (!repository.found && findCondition(bc.status?.conditions, conditionTypes.repository)?.status !== 'False')
       await event(bc, 'Warning', 'RepositoryNotAvailable', repository.message);
+    for (const [type, reason, fact] of [
+      [conditionTypes.backendSecret, 'BackendSecretNotAvailable', backendSecret],
+      [conditionTypes.target, 'TargetNotAvailable', target],
+    ] as const) {
+      const old = findCondition(bc.status?.conditions, type);
+      if (fact && !fact.found && (old?.status !== 'False' || old.message !== fact.message))
+        await event(bc, 'Warning', reason, fact.message);
+    }
     const next = computeStatus(
       bc,
-      { validation: { ok: true }, schedule: { ok: true, message: `Schedule ${id} is in place.` }, repository },
+      {
+        validation: { ok: true },
+        schedule: { ok: true, message: `Schedule ${id} is in place.` },
+        repository,
+        backendSecret,
+        target,
+      },
       now,
     );
     await writeStatus(bc, next);

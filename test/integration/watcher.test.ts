@@ -23,6 +23,7 @@ import { LABEL_INVOKER_NAME, LABEL_INVOKER_TYPE, LABEL_TARGET_KIND, LABEL_TARGET
 import { createKubeClients, isNotFound, loadKubeConfig, type KubeClients } from '../../lib/kube.js';
 import { createLogger } from '../../lib/log.js';
 import { connectClient } from '../../lib/temporal.js';
+import { installCatalog } from '../../dev/demo/es-scenario.js';
 import { FINALIZER } from '../../watcher/reconcile-backup-configuration.js';
 import { Watcher, type WatcherSettings } from '../../watcher/watcher.js';
 import {
@@ -156,6 +157,18 @@ before(async () => {
     kind: 'Repository',
     metadata: { name: 'repo', namespace: ns },
     spec: { backend: { storageSecretName: 'repo-secret', rest: { url: 'http://127.0.0.1:8000/x' } } },
+  });
+  // what the configurations reference, so they can be Ready (the watcher checks them at apply time)
+  await installCatalog(kube);
+  await kube.core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: 'repo-secret' }, stringData: { RESTIC_PASSWORD: randomBytes(12).toString('hex') } },
+  });
+  await create('AppBinding', {
+    apiVersion: 'appcatalog.appscode.com/v1alpha1',
+    kind: 'AppBinding',
+    metadata: { name: 'sample-es', namespace: ns },
+    spec: { type: 'kubedb.com/elasticsearch', clientConfig: { url: 'http://127.0.0.1:9200' } },
   });
   workerConn = await NativeConnection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
   worker = await Worker.create({
@@ -313,7 +326,7 @@ test('missing Repository → RepositoryFound=False, NotReady, Schedule kept; Rep
     apiVersion: 'stash.appscode.com/v1alpha1',
     kind: 'Repository',
     metadata: { name: 'repo-later', namespace: ns },
-    spec: { backend: { storageSecretName: 's', rest: { url: 'http://127.0.0.1:8000/y' } } },
+    spec: { backend: { storageSecretName: 'repo-secret', rest: { url: 'http://127.0.0.1:8000/y' } } },
   });
   const ready = await waitPhase('bc-d', 'Ready');
   assert.equal(condition(ready, 'RepositoryFound')?.status, 'True');
