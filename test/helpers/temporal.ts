@@ -19,14 +19,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** opts.dataConverter: the client's and the worker's (e.g. an encrypting codec); default Temporal's. */
-export async function startHarness(opts: { dataConverter?: DataConverter } = {}): Promise<Harness> {
+/**
+ * opts.dataConverter: the client's and the worker's (e.g. an encrypting codec); default Temporal's.
+ * opts.workerKube: the worker's Kubernetes clients (e.g. a ServiceAccount's); default the admin's, as h.kube.
+ */
+export async function startHarness(opts: { dataConverter?: DataConverter; workerKube?: KubeClients } = {}): Promise<Harness> {
   const cfg = { temporalAddress: stackEnv('TEMPORAL_ADDRESS'), temporalNamespace: 'default', taskQueue: `test-${randomUUID()}` };
   const kube = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
-  const client = await connectClient(cfg, opts);
+  const client = await connectClient(cfg, opts.dataConverter ? { dataConverter: opts.dataConverter } : {});
   const { worker, connection } = await createWorker({
     cfg: { ...cfg, pushgatewayUrl: stackEnv('PUSHGATEWAY_URL') },
-    kube,
+    kube: opts.workerKube ?? kube,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   // A Worker cannot run again after it stopped, so one run serves every test of the file.
