@@ -1,6 +1,7 @@
 // Repository status and the maintenance Job (retention + stats) that runs where the backend is reachable: in a
 // pod with the backend's env and volumes, so the worker itself never holds a repository password.
 import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { apiVersionOf, type Repository, type RetentionPolicy } from '../api/types.js';
 import type { KubeClients } from '../lib/kube.js';
 import { getObject, patchStatus } from '../lib/objects.js';
@@ -79,7 +80,8 @@ export function createRepositoryActivities(kube: KubeClients, jobs: ReturnType<t
       const repo = await getObject<Repository>(kube, 'Repository', plan.repository.namespace, plan.repository.name);
       // keyed by the Job: a retried activity bumps this Event's count instead of adding another
       if (repo) await events.record(involved(repo), 'Warning', 'FailedToApplyRetentionPolicy', message, name);
-      throw new Error(message);
+      // the failed Job keeps its name (one per session): retrying this activity would only read the same failure
+      throw ApplicationFailure.nonRetryable(message, 'MaintenanceJobFailed');
     }
     const r = JSON.parse(out.terminationMessage ?? '{}') as Partial<MaintenanceOutcome>;
     return {

@@ -40,7 +40,10 @@ export async function runMaintenance(argv: string[]): Promise<MaintenanceResult>
       check: { type: 'boolean', default: false },
     },
   });
-  const repo = repoFromEnv();
+  // forget/prune need restic's exclusive lock: another session of the same repository (overlapping schedules, a
+  // burst of triggers) may hold a lock for a moment, so wait for it instead of failing the retention at once
+  const base = repoFromEnv();
+  const repo = { ...base, extraArgs: [...(base.extraArgs ?? []), '--retry-lock', '2m'] };
   const policy: restic.RetentionPolicy = {
     keepLast: intFlag(values['keep-last'], 'keep-last'),
     keepHourly: intFlag(values['keep-hourly'], 'keep-hourly'),
