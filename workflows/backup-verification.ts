@@ -126,6 +126,13 @@ export async function verifyBackup(
   let verdict: Verdict;
   if (!snapshot) {
     verdict = { verified: false, reason: 'VerificationFailed', message: 'the backup reported no snapshot to verify' };
+  } else if (!reported) {
+    // only our Elasticsearch function writes a manifest to compare with (a PVC or another function's backup has none)
+    verdict = {
+      verified: false,
+      reason: 'VerificationUnsupported',
+      message: "the backup function reported no dump manifest: verified backups need Stashflow's Elasticsearch function",
+    };
   } else {
     try {
       const pod = verifyPod(plan, ref, snapshot, reported);
