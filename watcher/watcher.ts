@@ -176,17 +176,18 @@ export class Watcher {
         get: getBc,
       }),
     );
-    const sessions = makeSessionReconcilers({
-      client,
-      log: log.child({ kind: 'Session' }),
-      taskQueue: cfg.taskQueue,
-      getBackupSession: (ns, name) => inf.bs?.informer.get(name, ns) as BackupSession | undefined,
-      getRestoreSession: (ns, name) => inf.rs?.informer.get(name, ns) as RestoreSession | undefined,
-      getBackupConfiguration: getBc,
-      failEndedSession: (kind, ref, message) => failEndedSession(this.o.kube, kind, ref, message),
-    });
-    const bsQueue = this.queue('BackupSession', sessions.backupSession);
-    const rsQueue = this.queue('RestoreSession', sessions.restoreSession);
+    const sessions = (kind: 'BackupSession' | 'RestoreSession') =>
+      makeSessionReconcilers({
+        client,
+        log: log.child({ kind }), // one set per kind, so every session log line names its kind
+        taskQueue: cfg.taskQueue,
+        getBackupSession: (ns, name) => inf.bs?.informer.get(name, ns) as BackupSession | undefined,
+        getRestoreSession: (ns, name) => inf.rs?.informer.get(name, ns) as RestoreSession | undefined,
+        getBackupConfiguration: getBc,
+        failEndedSession: (k, ref, message) => failEndedSession(this.o.kube, k, ref, message),
+      });
+    const bsQueue = this.queue('BackupSession', sessions('BackupSession').backupSession);
+    const rsQueue = this.queue('RestoreSession', sessions('RestoreSession').restoreSession);
 
     inf.bc = this.informer<BackupConfiguration & Obj>('BackupConfiguration', (k) => bcQueue.add(k));
     inf.bs = this.informer<BackupSession & Obj>('BackupSession', (k) => bsQueue.add(k));

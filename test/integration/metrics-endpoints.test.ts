@@ -321,5 +321,8 @@ test('a BackupSession started by the watcher and run by the worker moves both pr
   const jobLine = worker!.lines.map(parseJson).find((r) => r?.msg === 'job finished' && r.workflowId === workflowId);
   assert.equal(jobLine?.name, ref.name, 'a Job line names the session, not only the Job');
   const started = watcher!.lines.map(parseJson).find((r) => r?.msg === 'session workflow started' && r.workflowId === workflowId);
-  assert.deepEqual({ namespace: started?.namespace, name: started?.name }, { namespace: ns.name, name: ref.name });
+  assert.deepEqual(
+    { namespace: started?.namespace, name: started?.name, kind: started?.kind },
+    { namespace: ns.name, name: ref.name, kind: 'BackupSession' },
+  );
 });
