@@ -19,10 +19,13 @@ import { MAPPINGS } from './es-generate.js';
 
 const self = fileURLToPath(import.meta.url);
 const repo = dirname(dirname(self));
-const ELASTICDUMP_VERSION = '6.125.1';
+// Stash's image installs its fork of elasticsearch-dump at 2932ffd: release 6.84.1 plus a NOT_FOUND fix. 6.84.1 is the
+// baseline "as Stash invokes it"; npm's newest runs too, because it no longer enforces the interval cap.
+const STASH_ELASTICDUMP = '6.84.1';
+const NEWEST_ELASTICDUMP = '6.125.1';
 const cache = process.env.STASHFLOW_CACHE ?? join(homedir(), '.cache', 'stashflow');
-const edPrefix = join(cache, `elasticdump-${ELASTICDUMP_VERSION}`);
-const multielasticdump = join(edPrefix, 'node_modules', '.bin', 'multielasticdump');
+const edPrefix = (version: string) => join(cache, `elasticdump-${version}`);
+const multielasticdump = (version: string) => join(edPrefix(version), 'node_modules', '.bin', 'multielasticdump');
 const RESTIC = join(cache, 'restic-0.18.1', 'restic');
 /** what ours uses per page and per bulk request (functions/elasticsearch defaults), reused by the raw ceilings */
 const PAGE = 1000;
@@ -273,9 +276,10 @@ async function main() {
   const outFile = opt('out', join(repo, 'bench', 'results', `elasticsearch-${date}.json`));
   const SRC = stackEnv('ES_SOURCE_URL');
   const DST = stackEnv('ES_TARGET_URL');
-  if (!existsSync(multielasticdump)) {
-    await mkdir(edPrefix, { recursive: true });
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', edPrefix, `elasticdump@${ELASTICDUMP_VERSION}`]);
+  for (const version of [STASH_ELASTICDUMP, NEWEST_ELASTICDUMP]) {
+    if (existsSync(multielasticdump(version))) continue;
+    await mkdir(edPrefix(version), { recursive: true });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', edPrefix(version), `elasticdump@${version}`]);
   }
   const src = createClient({ url: SRC });
   const dst = createClient({ url: DST });
@@ -336,7 +340,7 @@ async function main() {
       versions: {
         node: process.version,
         elasticsearch: esVersion,
-        elasticdump: ELASTICDUMP_VERSION,
+        elasticdump: { stashPinned: STASH_ELASTICDUMP, newestOnNpm: NEWEST_ELASTICDUMP },
         restic: existsSync(RESTIC) ? execFileSync(RESTIC, ['version'], { encoding: 'utf8' }).trim() : 'not installed',
       },
       settings: { slices: Number(slices), workers: Number(workers), timeboxSeconds: timebox, bestTimeboxSeconds: bestTimebox },
@@ -426,20 +430,20 @@ async function main() {
       });
 
       // (2) multielasticdump as Stash's addon invokes it (defaults: limit 100, concurrency 1, 5 requests / 5 s)
-      const med = async (label: string, extra: string[], box: number) => {
+      const med = async (label: string, extra: string[], box: number, version = STASH_ELASTICDUMP) => {
         const out = join(dir, label);
         await mkdir(out, { recursive: true });
         const argv = [`--httpAuthFile=${authFile}`, `--input=${SRC}`, `--output=${out}`, `--match=^${index}$`, ...extra];
-        const run = await measure(multielasticdump, argv, box, { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' });
+        const run = await measure(multielasticdump(version), argv, box, { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' });
         const file = join(out, `${index}.json`);
         const docs = lineCount(file);
-        add(`multielasticdump dump, ${label}`, 'dump', run, docs, existsSync(file) ? statSync(file).size : 0, {
+        add(`multielasticdump ${version} dump, ${label}`, 'dump', run, docs, existsSync(file) ? statSync(file).size : 0, {
           command: `multielasticdump ${argv.map((a) => a.replace(work, '$WORK')).join(' ')}`,
           ...(run.timedOut ? { note: `time-boxed at ${box} s; docs counted from the output file's lines` } : {}),
         });
         await rm(out, { recursive: true, force: true });
       };
-      const medLoad = async (label: string, extra: string[], box: number) => {
+      const medLoad = async (label: string, extra: string[], box: number, version = STASH_ELASTICDUMP) => {
         await dropTarget();
         const argv = [
           `--httpAuthFile=${authFile}`,
@@ -449,18 +453,20 @@ async function main() {
           `--match=^${index}$`,
           ...extra,
         ];
-        const run = await measure(multielasticdump, argv, box, { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' });
+        const run = await measure(multielasticdump(version), argv, box, { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' });
         const docs = await targetCount();
-        add(`multielasticdump load, ${label}`, 'load', run, docs, Math.round((dumpBytes * docs) / dumped.docs), {
+        add(`multielasticdump ${version} load, ${label}`, 'load', run, docs, Math.round((dumpBytes * docs) / dumped.docs), {
           command: `multielasticdump ${argv.map((a) => a.replace(work, '$WORK')).join(' ')}`,
           ...(run.timedOut ? { note: `time-boxed at ${box} s; docs = the target index's count afterwards` } : {}),
         });
       };
       log('multielasticdump, Stash defaults');
-      // elasticdump 6.125.1 fails the whole dump with NOT_FOUND when the cluster has no legacy templates (ES 9
-      // has none); Stash's fork of elasticdump fixes exactly that, so skip that one tiny file here
+      // elasticdump fails the whole dump with NOT_FOUND when the cluster has no legacy templates (ES 9 has
+      // none); Stash's fork of elasticdump fixes exactly that, so skip that one tiny file here
       await med('stash-defaults', ['--ignoreType=template'], timebox);
       await medLoad('stash-defaults', [], timebox);
+      await med('stash-defaults', ['--ignoreType=template'], timebox, NEWEST_ELASTICDUMP);
+      await medLoad('stash-defaults', [], timebox, NEWEST_ELASTICDUMP);
       // (3) multielasticdump with its best settings: big pages, no interval cap, more concurrency. (--parallel
       // forks one process per index, so with one index it cannot help; set anyway.)
       const best = [
