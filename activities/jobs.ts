@@ -94,6 +94,7 @@ export function createJobActivities(kube: KubeClients) {
     const started = Date.now();
     const ctx = Context.current();
     const tracker = new ProgressTracker();
+    let logReadAt = 0;
     for (;;) {
       let job: k8s.V1Job;
       try {
@@ -115,7 +116,11 @@ export function createJobActivities(kube: KubeClients) {
           terminationMessage: await terminationMessage(ref.namespace, ref.name, succeeded),
         };
       }
-      if ((st.active ?? 0) > 0) tracker.add(await readJobLogTail(kube, ref.namespace, ref.name));
+      // the log tail costs two apiserver reads: as often as the server lets heartbeats through (worker: 3 s), not per poll
+      if ((st.active ?? 0) > 0 && Date.now() - logReadAt >= 3000) {
+        logReadAt = Date.now();
+        tracker.add(await readJobLogTail(kube, ref.namespace, ref.name));
+      }
       const progress: AwaitProgress = {
         job: ref.name,
         active: st.active ?? 0,
