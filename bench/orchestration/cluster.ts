@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { resources, type BackupConfiguration, type Kind } from '../../api/types.js';
-import type { KubeClients } from '../../lib/kube.js';
+import { isAlreadyExists, statusCode, type KubeClients } from '../../lib/kube.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,26 +23,59 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   return out;
 }
 
+/**
+ * Retries a Kubernetes call on a transient failure (no HTTP status: connection refused/reset, or 429/5xx) for up to
+ * a minute: the shared stack's apiserver is restarted now and then by the chaos tests of other helpers.
+ */
+export async function retry<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = statusCode(err);
+      const transient = code === undefined || code === 429 || code >= 500;
+      if (!transient || Date.now() > deadline) throw err;
+      await sleep(delay);
+    }
+  }
+}
+
 function coords(kind: Kind) {
   const r = resources[kind];
   return { group: r.group, version: r.version, plural: r.plural };
 }
 
 export async function listCustom<T>(kube: KubeClients, kind: Kind, namespace: string, labelSelector?: string): Promise<T[]> {
-  const l = (await kube.custom.listNamespacedCustomObject({ ...coords(kind), namespace, labelSelector })) as { items: T[] };
+  const l = (await retry(() => kube.custom.listNamespacedCustomObject({ ...coords(kind), namespace, labelSelector }))) as {
+    items: T[];
+  };
   return l.items;
 }
 
-export const createCustom = <T extends object>(kube: KubeClients, kind: Kind, namespace: string, body: T) =>
-  kube.custom.createNamespacedCustomObject({ ...coords(kind), namespace, body });
+/** Create; a 409 after a retried call (the first attempt went through) returns the stored object. */
+export const createCustom = <T extends { metadata?: { name?: string } }>(
+  kube: KubeClients,
+  kind: Kind,
+  namespace: string,
+  body: T,
+) =>
+  retry(async () => {
+    try {
+      return await kube.custom.createNamespacedCustomObject({ ...coords(kind), namespace, body });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      return kube.custom.getNamespacedCustomObject({ ...coords(kind), namespace, name: body.metadata!.name! });
+    }
+  });
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export const patchCustom = (kube: KubeClients, kind: Kind, namespace: string, name: string, body: object) =>
-  kube.custom.patchNamespacedCustomObject({ ...coords(kind), namespace, name, body }, mergePatch);
+  retry(() => kube.custom.patchNamespacedCustomObject({ ...coords(kind), namespace, name, body }, mergePatch));
 
 export const deleteCustomCollection = (kube: KubeClients, kind: Kind, namespace: string, labelSelector: string) =>
-  kube.custom.deleteCollectionNamespacedCustomObject({ ...coords(kind), namespace, labelSelector });
+  retry(() => kube.custom.deleteCollectionNamespacedCustomObject({ ...coords(kind), namespace, labelSelector }));
 
 /** Polls until check() is true; resolves with Date.now() at that moment, or throws after timeoutMs. */
 export async function until(what: string, timeoutMs: number, everyMs: number, check: () => Promise<boolean>): Promise<number> {

@@ -4,7 +4,12 @@
 // (kube-controller-manager's CronJob controller). Job.creationTimestamp has second precision, so the watch arrival
 // is the measure for both; the Schedule's own action time (recentActions takenAt − scheduledAt) is reported too.
 import { scheduleId } from '../../workflows/contracts.js';
-import { benchConfig, benchCronJob, createCustom, deleteCustomCollection, pool, sleep, until } from './cluster.js';
+import { isAlreadyExists } from '../../lib/kube.js';
+import { benchConfig, benchCronJob, createCustom, deleteCustomCollection, pool, retry, sleep, until } from './cluster.js';
+
+const ignoreExists = (err: unknown) => {
+  if (!isAlreadyExists(err)) throw err;
+};
 import { progress, readyCount, usageOf, type BenchContext } from './context.js';
 import { cronJobSlotMs, sessionSlotMs, summarize } from './stats.js';
 
@@ -18,7 +23,9 @@ export async function firePhase(ctx: BenchContext, n: number, slots: number) {
     createCustom(ctx.kube, 'BackupConfiguration', ctx.ns, benchConfig(ctx.ns, name, ctx.id, EVERY_MINUTE, 'fire')),
   );
   await pool(cronJobs, 8, (name) =>
-    ctx.kube.batch.createNamespacedCronJob({ namespace: ctx.ns, body: benchCronJob(name, EVERY_MINUTE) }),
+    retry(() =>
+      ctx.kube.batch.createNamespacedCronJob({ namespace: ctx.ns, body: benchCronJob(name, EVERY_MINUTE) }).catch(ignoreExists),
+    ),
   );
   await until('fire configurations Ready', 120_000, 500, async () => (await readyCount(ctx, 'fire')).ready === n);
 
@@ -60,7 +67,9 @@ export async function firePhase(ctx: BenchContext, n: number, slots: number) {
 
   progress('fire: removing the fire objects');
   await deleteCustomCollection(ctx.kube, 'BackupConfiguration', ctx.ns, 'bench.stashflow.dev/group=fire');
-  await ctx.kube.batch.deleteCollectionNamespacedCronJob({ namespace: ctx.ns, labelSelector: 'bench.stashflow.dev/group=fire' });
+  await retry(() =>
+    ctx.kube.batch.deleteCollectionNamespacedCronJob({ namespace: ctx.ns, labelSelector: 'bench.stashflow.dev/group=fire' }),
+  );
   await until('fire configurations gone', 120_000, 500, async () => (await readyCount(ctx, 'fire')).total === 0);
 
   const expected = n * slots;

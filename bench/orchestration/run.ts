@@ -17,7 +17,18 @@ import { connectClient } from '../../lib/temporal.js';
 import { ensureCrds } from '../../test/helpers/crds.js';
 import { stackDir, stackEnv } from '../../test/helpers/stack.js';
 import { burstPhase } from './burst.js';
-import { ArrivalRecorder, bsPath, createSharedObjects, deleteCustomCollection, jobPath, listCustom, until } from './cluster.js';
+import type { BackupConfiguration } from '../../api/types.js';
+import {
+  ArrivalRecorder,
+  bsPath,
+  createSharedObjects,
+  deleteCustomCollection,
+  jobPath,
+  listCustom,
+  patchCustom,
+  pool,
+  until,
+} from './cluster.js';
 import { progress, type BenchContext } from './context.js';
 import { firePhase } from './fire.js';
 import { Sampler, startProduct, type Product } from './procs.js';
@@ -173,6 +184,13 @@ async function cleanup(ctx: BenchContext, procs: Product[], dropShared: () => Pr
     progress(`cleanup: ${String(err)}`);
   }
   for (const p of [...procs].reverse()) progress(`${p.name} exited with ${String(await p.stop())}`);
+  // whatever the watcher could not finish (e.g. the apiserver was down): release finalizers so the namespace can go
+  const left = await listCustom<BackupConfiguration>(ctx.kube, 'BackupConfiguration', ctx.ns).catch(() => []);
+  await pool(left, 16, (b) =>
+    patchCustom(ctx.kube, 'BackupConfiguration', ctx.ns, b.metadata.name, { metadata: { finalizers: null } }).catch(
+      () => undefined,
+    ),
+  );
   for await (const s of ctx.client.schedule.list())
     if (s.scheduleId.startsWith(`backup:${ctx.ns}/`))
       await ctx.client.schedule
