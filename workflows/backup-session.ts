@@ -7,7 +7,7 @@ import type { Condition, HostBackupStats } from '../api/types.js';
 import type { ManifestSummary } from '../api/verification.js';
 import { manifestOf, verifyBackup } from './backup-verification.js';
 import type { SessionRef } from './contracts.js';
-import { DEADLINE, now, reporting, runJobAttempts, short, withDeadline } from './job-attempts.js';
+import { DEADLINE, now, reporting, runJobAttempts, short, waiting, withDeadline } from './job-attempts.js';
 import { bestEffortPush, describeFailure, jobNameFor, metricsCondition, parseHostStats } from './session-steps.js';
 
 export interface SessionResult {
@@ -142,7 +142,7 @@ export async function backupSession(ref: SessionRef): Promise<SessionResult> {
 async function runMaintenanceJob(ref: SessionRef, plan: SessionPlan) {
   const name = jobNameFor('maintenance', ref, 1);
   try {
-    const result = await short.runRepositoryMaintenance({ ref, name, plan });
+    const result = await waiting.runRepositoryMaintenance({ ref, name, plan });
     return { ok: true as const, result };
   } catch (err) {
     return { ok: false as const, error: err instanceof ActivityFailure && err.cause ? err.cause.message : String(err) };
