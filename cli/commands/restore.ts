@@ -11,6 +11,7 @@ import {
   type RestoreSession,
   type RestoreSessionPhase,
 } from '../../api/types.js';
+import { ProgressTracker, readJobLogTail, type JobProgress } from '../../activities/job-progress.js';
 import type { KubeClients } from '../../lib/kube.js';
 import { createObject, getObject, listObjects } from '../../lib/objects.js';
 import {
@@ -106,8 +107,36 @@ export function failureMessage(s: RestoreSession): string {
   return c?.message ? `${c.type}: ${c.message}` : (hostError ?? 'no condition explains it');
 }
 
-export function progressLine(phase: string, elapsedSeconds: number, name: string): string {
-  return `RestoreSession ${name}: ${phase.padEnd(9)} ${formatElapsed(elapsedSeconds)}`;
+export function progressLine(phase: string, elapsedSeconds: number, name: string, progress?: JobProgress): string {
+  const line = `RestoreSession ${name}: ${phase.padEnd(9)} ${formatElapsed(elapsedSeconds)}`;
+  const bar = progressBar(progress);
+  return bar ? `${line}  ${bar}` : line;
+}
+
+/** `[#####.....]  42%  12000/28000 docs` from the restore Job's progress lines; '' before there is a total. */
+export function progressBar(p: JobProgress | undefined, width = 24): string {
+  if (!p?.docsTotal || p.percent === undefined) return '';
+  const filled = Math.round((p.percent / 100) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(p.percent).padStart(3)}%  ${p.docsDone}/${p.docsTotal} docs`;
+}
+
+/** The restore Job's progress (the function's JSON progress lines in its pod log), read through the apiserver. */
+function jobProgressReader(kube: KubeClients, namespace: string, name: string) {
+  let job = '';
+  let tracker = new ProgressTracker();
+  return async (): Promise<JobProgress | undefined> => {
+    const jobs = await kube.batch
+      .listNamespacedJob({ namespace, labelSelector: `stash.appscode.com/invoker-name=${name},stashflow.dev/session=${name}` })
+      .catch(() => undefined);
+    const newest = jobs?.items
+      .filter((j) => j.metadata?.name?.startsWith('stash-restore-'))
+      .sort((a, b) => String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)))
+      .at(-1)?.metadata?.name;
+    if (!newest) return undefined;
+    if (newest !== job) [job, tracker] = [newest, new ProgressTracker()]; // a new attempt starts over
+    tracker.add(await readJobLogTail(kube, namespace, job));
+    return tracker.summary();
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -121,12 +150,18 @@ async function follow(
   pollMs: number,
 ): Promise<number> {
   const start = Date.now();
+  const readProgress = jobProgressReader(kube, namespace, name);
   let last = '';
+  let lastDecile = -1;
+  let progress: JobProgress | undefined;
+  // a terminal redraws one line with a bar; a pipe gets a line per phase and per 10 % of the documents
   const show = (phase: string, final = false) => {
-    const line = progressLine(phase, (Date.now() - start) / 1000, name);
+    const line = progressLine(phase, (Date.now() - start) / 1000, name, progress);
+    const decile = progress?.percent === undefined ? -1 : Math.floor(progress.percent / 10);
     if (io.isTTY) io.out(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-    else if (phase !== last || final) io.out(`${line}\n`);
+    else if (phase !== last || decile !== lastDecile || final) io.out(`${line}\n`);
     last = phase;
+    lastDecile = decile;
   };
   for (;;) {
     const s = await getObject<RestoreSession>(kube, 'RestoreSession', namespace, name);
@@ -136,11 +171,13 @@ async function follow(
     }
     const phase: RestoreSessionPhase = s.status?.phase ?? 'Pending';
     if (finalRestorePhases.includes(phase)) {
+      if (phase === 'Succeeded') progress = (await readProgress()) ?? progress; // the last lines: 100 %
       if (io.isTTY || phase !== last) show(phase, true);
       if (phase === 'Succeeded') return EXIT.ok;
       io.err(`stashflow restore: RestoreSession ${namespace}/${name} ${phase}: ${failureMessage(s)}\n`);
       return EXIT.failure;
     }
+    if (phase === 'Running') progress = await readProgress();
     show(phase);
     if (Date.now() - start > timeoutMs) {
       if (io.isTTY) io.out('\n');

@@ -17,6 +17,7 @@ import {
   deriveRestoreTask,
   failureMessage,
   parseTimeout,
+  progressBar,
   progressLine,
   restoreSessionBody,
   restoreTaskName,
@@ -189,6 +190,14 @@ test('restore helpers: failure message, progress line, --timeout', () => {
   assert.equal(failureMessage(s), 'RestoreCompleted: boom');
   assert.equal(failureMessage({ status: { stats: [{ error: 'host err' }] } } as RestoreSession), 'host err');
   assert.equal(progressLine('Running', 65, 'r1'), 'RestoreSession r1: Running   1m05s');
+  const p = { step: 'load', indices: 2, docsDone: 500, docsTotal: 2000, bytesDone: 9000, percent: 25 };
+  assert.equal(
+    progressLine('Running', 5, 'r1', p),
+    'RestoreSession r1: Running   5s  [######..................]  25%  500/2000 docs',
+  );
+  assert.equal(progressBar({ ...p, docsDone: 2000, percent: 100 }, 4), '[####] 100%  2000/2000 docs');
+  assert.equal(progressBar({ step: 'load' }), '', 'no bar before a total is known');
+  assert.equal(progressBar(undefined), '');
   assert.equal(parseTimeout('90s'), 90_000);
   assert.equal(parseTimeout('1h30m'), 5_400_000);
   assert.throws(() => parseTimeout('10'), UsageError);
