@@ -112,7 +112,7 @@ export async function assertNothingRunning(h: Harness, namespace: string, sessio
   for (const s of sessions) {
     const id = s.kind === 'BackupSession' ? backupSessionWorkflowId(s.ref) : restoreSessionWorkflowId(s.ref);
     // the phase is written before the last steps (metrics, Events): give the workflow a moment to close
-    const status = await until(`${label}: workflow ${id} closed`, 30_000, async () => {
+    const status = await until(`${label}: workflow ${id} closed`, 90_000, async () => {
       const d = await h.client.workflow.getHandle(id).describe();
       return d.status.name === 'RUNNING' ? undefined : d.status.name;
     }).catch(() => 'RUNNING');
@@ -147,6 +147,13 @@ export async function tearDownRow(h: Harness, s: Scenario, watcher: Watcher | un
   for (let i = 0; i < 40 && (await getObject(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration)); i++)
     await sleep(250);
   await watcher?.stop();
+  // a row that failed early may leave its session workflow open on this harness's task queue: end it
+  const open = h.client.workflow.list({ query: `StashNamespace = '${s.namespace}' AND ExecutionStatus = 'Running'` });
+  for await (const wf of open)
+    await h.client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('bad-input test teardown')
+      .catch(() => undefined);
   await h.kube.core.deleteNamespace({ name: s.namespace }).catch(() => undefined);
   for (const c of es) {
     const names = (await c.cat.indices({ index: `${s.indexPrefix}*`, format: 'json', h: 'index', expand_wildcards: 'all' })).map(
