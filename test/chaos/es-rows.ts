@@ -129,7 +129,7 @@ export async function triggerBackup(c: Chaos): Promise<string> {
 }
 
 /** Waits until a container of the session's (backup|restore) Job runs, polling the node agent's local records. */
-export async function waitJobRunning(c: Chaos, purpose: 'backup' | 'restore', session: string, timeoutMs = 90_000) {
+export async function waitJobRunning(c: Chaos, purpose: 'backup' | 'restore', session: string, timeoutMs = 240_000) {
   const prefix = `stash-${purpose}-${session}-`;
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
