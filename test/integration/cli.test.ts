@@ -125,7 +125,11 @@ test('--help exits 0 for every command; usage errors exit 2', async () => {
   }
   const top = await cli(['--help']);
   assert.equal(top.code, 0);
-  for (const cmd of ['status', 'snapshots', 'restore', 'pause', 'resume']) assert.match(top.stdout, new RegExp(`\\n  ${cmd} `));
+  for (const cmd of ['status', 'snapshots', 'restore', 'pause', 'resume', 'trigger'])
+    assert.match(top.stdout, new RegExp(`\\n  ${cmd} `));
+  const unknown = await cli(['bogus']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command 'bogus'/);
   const bad = await cli(['status', '--output', 'yaml']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--output must be json or table/);
@@ -154,6 +158,8 @@ test('no cluster access: exit 1 with the reason, for every command', async () =>
       ['snapshots', 'x/r'],
       ['restore', 'x/r', '--to', 'a', '--no-wait'],
       ['pause', 'x/b'],
+      ['resume', 'x/b'],
+      ['trigger', 'x/b'],
     ]) {
       const r = await cli(args, { KUBECONFIG: bad });
       assert.equal(r.code, 1, args.join(' '));
@@ -351,6 +357,60 @@ test('restore: follows the RestoreSession to Succeeded (exit 0) with progress li
   assert.match(r.stderr, new RegExp(`created RestoreSession ${ns.name}/r-ok \\(Task ${restoreTask}\\)`));
   assert.match(r.stdout, /RestoreSession r-ok: Running\s+\d+s\n/);
   assert.match(r.stdout, /RestoreSession r-ok: Succeeded\s+\d+s\n$/);
+});
+
+test('restore: the progress of the running restore Job (its JSON progress lines) shows as a bar, per 10 % in a pipe', async () => {
+  const name = 'r-bar';
+  const running = cli(['restore', `${ns.name}/repo`, '--to', 'es', '--name', name, '--timeout', '3m']);
+  // a CLI child under tsx takes seconds to start on 2 busy cores
+  await eventually(`RestoreSession ${name}`, 90_000, () => getObject<RestoreSession>(kube, 'RestoreSession', ns.name, name));
+  // a real Job with the restore Job's name prefix and labels, whose container prints what our function prints
+  const line = (done: number) =>
+    JSON.stringify({ progress: { index: 'i1', docsDone: done, docsTotal: 2000, bytesDone: done * 10, phase: 'load' } });
+  await kube.batch.createNamespacedJob({
+    namespace: ns.name,
+    body: {
+      metadata: {
+        name: `stash-restore-${name}-1`,
+        labels: { 'stash.appscode.com/invoker-name': name, 'stashflow.dev/session': name },
+      },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'restore',
+                image: 'busybox',
+                command: ['sh', '-c', `echo '${line(500)}'; sleep 3; echo '${line(2000)}'; sleep 60`],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+  await patchStatus(kube, 'RestoreSession', ns.name, name, { phase: 'Running', totalHosts: 1 });
+  // wait until the Job printed its last line, then finish the session as the worker would
+  await eventually('the last progress line', 60_000, async () => {
+    const pods = await kube.core.listNamespacedPod({ namespace: ns.name, labelSelector: `job-name=stash-restore-${name}-1` });
+    const pod = pods.items[0]?.metadata?.name;
+    const log = pod ? String(await kube.core.readNamespacedPodLog({ namespace: ns.name, name: pod }).catch(() => '')) : '';
+    return log.includes('"docsDone":2000') ? true : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 2500)); // a poll of the CLI sees it
+  await patchStatus(kube, 'RestoreSession', ns.name, name, { sessionDuration: '5s', phase: 'Succeeded' });
+  const r = await running;
+  await kube.batch
+    .deleteNamespacedJob({ namespace: ns.name, name: `stash-restore-${name}-1`, propagationPolicy: 'Background' })
+    .catch(() => undefined);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /RestoreSession r-bar: Running\s+\d+s {2}\[######\.{18}\] {2}25% {2}500\/2000 docs\n/);
+  assert.match(r.stdout, /RestoreSession r-bar: Running\s+\d+s {2}\[#{24}\] 100% {2}2000\/2000 docs\n/);
+  assert.match(r.stdout, /RestoreSession r-bar: Succeeded\s+\d+s {2}\[#{24}\] 100% {2}2000\/2000 docs\n$/);
+  // a pipe gets one line per phase and per 10 %: no repeated 25 % lines
+  assert.equal(r.stdout.match(/ 25%/g)?.length, 1, r.stdout);
 });
 
 test('restore: a Failed RestoreSession exits 1 with the failing condition', async () => {
