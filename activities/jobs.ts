@@ -58,6 +58,9 @@ export function buildJob(req: JobRequest): k8s.V1Job {
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          // our functions never call the Kubernetes API (results go out through the termination message), so the
+          // pod gets no ServiceAccount token to leak (workload-identity webhooks project their own tokens)
+          automountServiceAccountToken: false,
           ...req.pod,
           containers: req.pod.containers.map((c) => ({ terminationMessagePolicy: 'FallbackToLogsOnError', ...c })),
         },

@@ -24,6 +24,7 @@ test('buildJob: deterministic, owned, never retried by Kubernetes unless asked, 
   assert.equal(job.metadata?.name, req.name);
   assert.equal(job.spec?.backoffLimit, 0);
   assert.equal(job.spec?.template.spec?.restartPolicy, 'Never');
+  assert.equal(job.spec?.template.spec?.automountServiceAccountToken, false, 'no API token in backup pods');
   assert.deepEqual(job.metadata?.ownerReferences, [{ ...req.owner, controller: true, blockOwnerDeletion: true }]);
   const env = job.spec?.template.spec?.containers[0]?.env ?? [];
   assert.equal(env[0]?.value, undefined, 'secret values are never inlined');
