@@ -22,7 +22,7 @@ async function verify(
   ctx: BenchContext,
   list: string[],
   hour: number,
-): Promise<{ checked: number; wrong: string[]; ms: number }> {
+): Promise<{ checked: number; wrongCount: number; wrong: string[]; ms: number }> {
   const t0 = Date.now();
   const wrong: string[] = [];
   await pool(list, CONCURRENCY, async (name, i) => {
