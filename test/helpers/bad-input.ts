@@ -50,15 +50,17 @@ export interface Expect {
   reason: string;
   /** the field or object the message must name */
   names: RegExp;
+  /** DeadlineExceeded is the one condition Stash sets True on failure */
+  status?: 'True' | 'False';
 }
 
 /** (a) a condition of this type with status False, the reason, and a message naming the field. */
 export function assertCondition(conds: Condition[] | undefined, e: Expect, label: string): Condition {
   const c = conds?.find((x) => x.type === e.type);
   assert.ok(c, `${label}: condition ${e.type} present (have ${JSON.stringify(conds?.map((x) => x.type))})`);
-  assert.equal(c.status, 'False', `${label}: ${e.type} is False`);
+  assert.equal(c.status, e.status ?? 'False', `${label}: ${e.type} status`);
   assert.equal(c.reason, e.reason, `${label}: ${e.type} reason`);
-  assert.match(c.message ?? '', e.names, `${label}: ${e.type} message names the field`);
+  assert.match(c.message ?? '', e.names, `${label}: ${e.type} message names the field (was: ${c.message})`);
   return c;
 }
 
@@ -71,7 +73,7 @@ export async function assertWarningEvent(
   names: RegExp,
   label: string,
 ): Promise<string> {
-  const ev = await until(`${label}: Warning Event ${reason} on ${name}`, 20_000, async () =>
+  const ev = await until(`${label}: Warning Event ${reason} on ${name}`, 60_000, async () =>
     (await eventsFor(h, namespace, name)).find((e) => e.type === 'Warning' && e.reason === reason),
   );
   assert.match(ev.message, names, `${label}: Event message names the field`);
