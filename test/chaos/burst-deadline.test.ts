@@ -110,7 +110,7 @@ before(async () => {
   await taskWith(`stashline-${id}`, stashlineScript);
   await taskWith(`sleepy-${id}`, 'sleep 600');
   await config('burst', `stashline-${id}`, {});
-  await config('stuck', `sleepy-${id}`, { timeOut: '45s' }); // long enough for the Job to run first on a busy machine
+  await config('stuck', `sleepy-${id}`, { timeOut: '90s' }); // long enough for the Job to run first on a busy machine
   const p = {
     taskQueue: `chaos-burst-${id}`,
     watchNamespace: ns,
@@ -205,6 +205,6 @@ test('a Job that never finishes, its worker killed past spec.timeOut: Failed wit
   }
   assert.equal(left, 0, 'the stuck Job was deleted');
   console.log(
-    `chaos-row ${JSON.stringify({ what: 'worker down past spec.timeOut (45s)', finalAfterDeadlineMs: finalAt - deadline, finalAfterWorkerBackMs: finalAt - restartedAt })}`,
+    `chaos-row ${JSON.stringify({ what: 'worker down past spec.timeOut (90s)', finalAfterDeadlineMs: finalAt - deadline, finalAfterWorkerBackMs: finalAt - restartedAt })}`,
   );
 });
