@@ -1,5 +1,6 @@
 // The backup function (what runs in a backup Job): dump to the interim dir → restic backup (Stash's host, tags) →
 // remove the interim data → result, written as termination message and, with outputDir, as Stash's output.json.
+import { describeEsError } from './errors.js';
 import { mkdir, rm } from 'node:fs/promises';
 import type { FunctionResult } from '../../api/results.js';
 import type { ManifestSummary } from '../../api/verification.js';
@@ -122,7 +123,7 @@ export async function backupElasticsearch(opts: BackupElasticsearchOptions): Pro
     result.snapshotCount = st.snapshotsCount;
     result.phase = 'Succeeded';
   } catch (e) {
-    result.error = e instanceof Error ? e.message : String(e);
+    result.error = describeEsError(e);
   } finally {
     await client.close();
     if (!opts.keepInterim) {

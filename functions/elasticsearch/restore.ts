@@ -1,5 +1,6 @@
 // The restore function (what runs in a restore Job): restic restore of a snapshot (latest or an id) → load into
 // Elasticsearch → result (termination message, and Stash's output.json with outputDir).
+import { describeEsError } from './errors.js';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FunctionResult } from '../../api/results.js';
@@ -119,7 +120,7 @@ export async function restoreElasticsearch(opts: RestoreElasticsearchOptions): P
     }
     result.phase = 'Succeeded';
   } catch (e) {
-    result.error = e instanceof Error ? e.message : String(e);
+    result.error = describeEsError(e);
   } finally {
     await client.close();
     if (!opts.keepInterim) await rm(opts.interimDir, { recursive: true, force: true }).catch(() => undefined);

@@ -163,7 +163,11 @@ const backupRows: BackupRow[] = [
         body: { metadata: { name: 'es-source-auth' }, stringData: { username: 'elastic', password: `wrong-${c.password}` } },
       });
     },
-    condition: { type: 'BackupCompleted', reason: 'BackupJobFailed', names: /401|authentication/i },
+    condition: {
+      type: 'BackupCompleted',
+      reason: 'BackupJobFailed',
+      names: /HTTP 401, authentication failed.*AppBinding's Secret/,
+    },
   },
   {
     name: 'Elasticsearch down mid-dump',
@@ -316,7 +320,7 @@ async function runBackupRow(row: BackupRow): Promise<string> {
         // (c) no (partial) snapshot in the row's repository
         if (row.tag !== 'rpw' && row.tag !== 'unr')
           assert.equal(await snapshotCount(repoOf(s, c.password)), 0, `${label}: no snapshot`);
-        summary = `${label} | Failed; ${cond.type}=False ${cond.reason}: ${cond.message} | Warning BackupSessionFailed`;
+        summary = `${label} | Failed; ${cond.type}=${cond.status} ${cond.reason}: ${cond.message} | Warning BackupSessionFailed`;
       }
     }
     // (c) the source is untouched
