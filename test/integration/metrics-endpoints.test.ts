@@ -8,11 +8,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupSession, StashFunction, Task } from '../../api/types.js';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/kube.js';
 import { createObject, deleteObject, getObject } from '../../lib/objects.js';
+import { connectClient } from '../../lib/temporal.js';
 import { ensureCrds } from '../helpers/crds.js';
 import {
   backupConfiguration,
@@ -54,6 +55,7 @@ let watcher: Proc | undefined;
 const targetsFile = join(stackEnv('PROMETHEUS_TARGETS_DIR'), `test-${id}.json`);
 const cleanups: Array<() => Promise<void>> = [];
 const children: ChildProcess[] = []; // every process started, stopped in after() even when another failed to start
+const workflowIds: string[] = []; // session workflows to see finished (or terminate) before the worker stops
 
 /** Starts a compiled entry point; resolves with its metrics URL from its start log line. */
 function startProcess(entry: string, env: Record<string, string>, startedMsg: string): Promise<Proc> {
@@ -177,25 +179,37 @@ before(async () => {
         STASHFLOW_WATCH_NAMESPACE: ns.name,
         STASHFLOW_LEASE_NAME: `metrics-${id}`,
         STASHFLOW_IDENTITY: `metrics-${id}`,
-        STASHFLOW_LEASE_DURATION: '4s',
-        STASHFLOW_LEASE_RENEW_DEADLINE: '3s',
-        STASHFLOW_LEASE_RETRY_PERIOD: '500ms',
+        STASHFLOW_LEASE_DURATION: '15s',
+        STASHFLOW_LEASE_RENEW_DEADLINE: '10s',
+        STASHFLOW_LEASE_RETRY_PERIOD: '1s',
       },
       'watcher starting',
     ),
   ]);
   // the stack's Prometheus picks this file up (file_sd, refresh 5 s); the test label keeps our series apart
   await mkdir(stackEnv('PROMETHEUS_TARGETS_DIR'), { recursive: true });
+  // written aside and renamed: Prometheus must never read a half-written file
   await writeFile(
-    targetsFile,
+    `${targetsFile}.tmp`,
     JSON.stringify([
       { targets: [new URL(worker.url).host, new URL(watcher.url).host], labels: { job: 'stashflow-test', test: id } },
     ]),
   );
+  await rename(`${targetsFile}.tmp`, targetsFile);
 });
 
 after(async () => {
+  // the workflow goes on after the session's final phase (metrics push, history cleanup): let it end while the worker
+  // runs, and never leave one running on a task queue nobody polls any more
+  const client = await connectClient({ temporalAddress: stackEnv('TEMPORAL_ADDRESS'), temporalNamespace: 'default' });
+  for (const wid of workflowIds) {
+    const handle = client.workflow.getHandle(wid);
+    const ended = await Promise.race([handle.result().then(() => true), sleep(60_000).then(() => false)]).catch(() => true);
+    if (!ended) await handle.terminate('metrics-endpoints test cleanup').catch(() => undefined);
+  }
+  await client.connection.close();
   await rm(targetsFile, { force: true });
+  await rm(`${targetsFile}.tmp`, { force: true });
   // the BackupConfiguration goes while the watcher runs, so its Schedule and finalizer go too
   if (ns) await deleteObject(kube, 'BackupConfiguration', ns.name, 'bc').catch(() => undefined);
   for (let i = 0; i < 40 && ns && (await getObject(kube, 'BackupConfiguration', ns.name, 'bc')); i++) await sleep(250);
@@ -229,16 +243,33 @@ test('a BackupSession started by the watcher and run by the worker moves both pr
     }),
   );
   const ref = await createBackupSession(h, ns.name, 'bc');
+  workflowIds.push(`backupsession:${ns.name}/${ref.name}:${ref.uid}`);
+  let last: BackupSession | undefined;
   const phase = await until(
     'the session to end',
     async () => {
-      const s = await getObject<BackupSession>(kube, 'BackupSession', ns.name, ref.name);
-      const p = s?.status?.phase;
+      last = await getObject<BackupSession>(kube, 'BackupSession', ns.name, ref.name);
+      const p = last?.status?.phase;
       return p === 'Succeeded' || p === 'Failed' ? p : undefined;
     },
-    150_000,
-  );
+    240_000, // ~20 s on a quiet machine; the shared 2-core machine can be far slower
+  ).catch((err: unknown) => {
+    // what to look at when the stack is slow or broken: the session's status and both processes' warnings
+    const warnings = [...worker!.lines, ...watcher!.lines].filter((l) => (parseJson(l)?.level as number) >= 40).slice(-10);
+    throw new Error(`${String(err)}; status ${JSON.stringify(last?.status)}; warnings:\n${warnings.join('\n')}`);
+  });
   assert.equal(phase, 'Succeeded');
+
+  // test/run.sh stops the demo's watcher for this reason: a watcher of all namespaces would start our session on its
+  // own task queue, and neither of our processes would count it
+  const client = await connectClient({ temporalAddress: stackEnv('TEMPORAL_ADDRESS'), temporalNamespace: 'default' });
+  const runOn = (await client.workflow.getHandle(workflowIds[0]!).describe()).taskQueue;
+  await client.connection.close();
+  assert.equal(
+    runOn,
+    taskQueue,
+    `another watcher (task queue ${runOn}) started this session: stop it (bash dev/product.sh stop)`,
+  );
 
   const w = await scrape(watcher!);
   assert.equal(sample(w, 'stashflow_watcher_workflows_started_total', { kind: 'BackupSession' }), 1);
