@@ -31,6 +31,7 @@ COPY cli ./cli
 COPY functions ./functions
 # tsconfig's other roots (test, bench, dev) are not copied, so only product code lands in dist/
 RUN npx tsc -p tsconfig.json \
+ && node dist/worker/workflow-bundle.js \
  && npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 

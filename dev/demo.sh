@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then npm ci --no-audit --no-fund; fi
-npx tsc -p tsconfig.json
+npm run build
 bash dev/stack.sh up
 bash dev/product.sh start
 set -a; source .stack/env; set +a

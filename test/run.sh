@@ -9,7 +9,7 @@ t0=$SECONDS
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
 fi
-rm -rf dist && npx tsc -p tsconfig.json
+rm -rf dist && npm run build
 
 suites=("${@:-unit integration chaos}")
 read -r -a suites <<< "${suites[*]}"

@@ -1,5 +1,4 @@
 // Builds the Worker that hosts every workflow and activity; used by worker/main.ts and by tests.
-import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
@@ -9,11 +8,7 @@ import type { Logger } from '../lib/log.js';
 import type { WorkerMetricsSink } from '../lib/worker-metrics.js';
 import { dataConverterFromEnv } from '../lib/payload-codec.js';
 import { temporalTlsFromEnv } from '../lib/temporal-tls.js';
-
-// Compiled layout: dist/worker/worker.js → dist/workflows/index.js; under tsx the .ts sibling is used.
-const workflowsPath = fileURLToPath(
-  new URL('../workflows/index' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url),
-);
+import { freshBundle, workflowsPath } from './workflow-bundle.js';
 
 export interface WorkerOptions {
   cfg: Pick<Config, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'> & Partial<Pick<Config, 'image' | 'pushgatewayUrl'>>;
@@ -27,12 +22,14 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const bundle = freshBundle();
   const connection = await NativeConnection.connect({ address: opts.cfg.temporalAddress, tls: temporalTlsFromEnv() });
   const worker = await Worker.create({
     connection,
     namespace: opts.cfg.temporalNamespace,
     taskQueue: opts.cfg.taskQueue,
-    workflowsPath,
+    // the prebuilt bundle (npm run build) when it is current: a restarted worker polls again in about a second
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     dataConverter: opts.dataConverter ?? dataConverterFromEnv(),
     activities: createActivities({
       kube: opts.kube,
