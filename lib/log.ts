@@ -18,8 +18,9 @@ export const redactPaths = [
 
 /** JSON lines to stdout, or to `destination` (tests capture a component's logs this way). */
 export function createLogger(name: string, destination?: DestinationStream): Logger {
+  // the component goes in `component`, not pino's `name`: child loggers carry the object's `name`, and one line
+  // must not hold two `name` keys (JSON parsers keep the last)
   const options = {
-    name,
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: redactPaths, censor: '[redacted]' },
     base: { component: name },
