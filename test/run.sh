@@ -31,4 +31,4 @@ done
 
 echo "setup took $((SECONDS - t0))s; running ${#files[@]} test files" >&2
 # One file at a time: integration tests share one stack (one Temporal, one apiserver, one node).
-node --test --test-concurrency=1 --test-timeout=600000 --test-force-exit "${files[@]}"
+node --test --test-concurrency=1 --test-timeout=900000 --test-force-exit "${files[@]}"
