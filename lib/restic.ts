@@ -79,7 +79,9 @@ interface RunResult {
 
 /** Runs restic; resolves with the exit code (callers decide which codes are errors). */
 function run(repo: ResticRepo, args: string[], signal?: AbortSignal): Promise<RunResult> {
-  const argv = [...(repo.noCache ? ['--no-cache'] : []), ...(repo.extraArgs ?? []), ...args];
+  // Sessions of one repository overlap (a backup while another session's retention prunes): wait for restic's lock
+  // instead of failing at once with exit 11 (a caller's own --retry-lock in extraArgs comes later and wins).
+  const argv = ['--retry-lock', '2m', ...(repo.noCache ? ['--no-cache'] : []), ...(repo.extraArgs ?? []), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn('restic', argv, { env: resticEnv(repo), stdio: ['ignore', 'pipe', 'pipe'], signal });
     const out: Buffer[] = [];

@@ -34,7 +34,7 @@ let watcher: SupervisedProcess;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 const stashlineScript = `set -e
-out=$(echo "$HOSTNAME" | restic backup --stdin --stdin-filename session.txt --host host-0 --json)
+out=$(echo "$HOSTNAME" | restic --retry-lock 2m backup --stdin --stdin-filename session.txt --host host-0 --json)
 sid=$(echo "$out" | grep '"summary"' | sed 's/.*"snapshot_id":"\\([^"]*\\)".*/\\1/')
 printf '{"phase":"Succeeded","backup":{"snapshots":[{"name":"%s","path":"/session.txt"}]}}' "$sid" > /dev/termination-log`;
 
