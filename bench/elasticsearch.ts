@@ -2,6 +2,7 @@
 // and with its best settings) vs the raw ceilings, on the same generated index, at one or more index sizes.
 //   npx tsx bench/elasticsearch.ts [--docs 200000,1000000] [--slices 4] [--workers 3] [--timebox 60]
 //                                  [--best-timebox 300] [--out bench/results/elasticsearch-<date>.json]
+//                                  [--contenders ours,stash,best,raw]   (default: all four groups)
 // Every contender runs as its own child process; its peak RSS is the VmHWM of that process (and, for
 // multielasticdump, which forks one elasticdump per index and type, the peak of the summed VmRSS of its process
 // tree), sampled from /proc while it runs. Nothing here is a test: numbers are recorded, never asserted.
@@ -274,9 +275,14 @@ async function main() {
   const bestTimebox = Number(opt('best-timebox', '300'));
   const date = new Date().toISOString().slice(0, 10);
   const outFile = opt('out', join(repo, 'bench', 'results', `elasticsearch-${date}.json`));
+  // which groups run: ours, stash (multielasticdump with Stash's argv), best (its best settings), raw (the ceilings)
+  const groups = new Set(opt('contenders', 'ours,stash,best,raw').split(','));
+  for (const g of groups)
+    if (!['ours', 'stash', 'best', 'raw'].includes(g)) throw new Error(`--contenders: unknown group ${g} (ours,stash,best,raw)`);
+  // the load contenders read ours' dump, so ours' dump always runs (it is recorded only when 'ours' is chosen)
   const SRC = stackEnv('ES_SOURCE_URL');
   const DST = stackEnv('ES_TARGET_URL');
-  for (const version of [STASH_ELASTICDUMP, NEWEST_ELASTICDUMP]) {
+  for (const version of groups.has('stash') || groups.has('best') ? [STASH_ELASTICDUMP, NEWEST_ELASTICDUMP] : []) {
     if (existsSync(multielasticdump(version))) continue;
     await mkdir(edPrefix(version), { recursive: true });
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', edPrefix(version), `elasticdump@${version}`]);
@@ -343,7 +349,13 @@ async function main() {
         elasticdump: { stashPinned: STASH_ELASTICDUMP, newestOnNpm: NEWEST_ELASTICDUMP },
         restic: existsSync(RESTIC) ? execFileSync(RESTIC, ['version'], { encoding: 'utf8' }).trim() : 'not installed',
       },
-      settings: { slices: Number(slices), workers: Number(workers), timeboxSeconds: timebox, bestTimeboxSeconds: bestTimebox },
+      settings: {
+        slices: Number(slices),
+        workers: Number(workers),
+        timeboxSeconds: timebox,
+        bestTimeboxSeconds: bestTimebox,
+        contenders: [...groups],
+      },
       units: { mbPerSec: '10^6 bytes of dump-file NDJSON per second', peakRssMb: 'VmHWM of the contender process, MiB' },
       sizes: results,
     };
@@ -401,33 +413,36 @@ async function main() {
       const oursDir = join(dir, 'ours');
       let r = await measure(node, [bundle, 'ours-dump', SRC, index, oursDir, slices]);
       const dumped = JSON.parse(r.stdout) as { docs: number; bytes: number };
-      add('ours dump', 'dump', r, dumped.docs, dumped.bytes, {
-        slices: Number(slices),
-        runtime: 'compiled (esbuild bundle, node)',
-      });
-      const ours128 = join(dir, 'ours-128');
-      r = await measure(node, ['--max-old-space-size=128', bundle, 'ours-dump', SRC, index, ours128, slices]);
-      const d128 = JSON.parse(r.stdout) as { docs: number; bytes: number };
-      add('ours dump, --max-old-space-size=128', 'dump', r, d128.docs, d128.bytes, {
-        slices: Number(slices),
-        runtime: 'compiled (esbuild bundle, node)',
-      });
-      await rm(ours128, { recursive: true, force: true });
+      if (groups.has('ours'))
+        add('ours dump', 'dump', r, dumped.docs, dumped.bytes, {
+          slices: Number(slices),
+          runtime: 'compiled (esbuild bundle, node)',
+        });
       const dumpBytes = dumped.bytes;
-      await dropTarget();
-      r = await measure(node, [bundle, 'ours-load', DST, index, oursDir, workers]);
-      add('ours load', 'load', r, (JSON.parse(r.stdout) as { docs: number }).docs, dumpBytes, {
-        workers: Number(workers),
-        runtime: 'compiled (esbuild bundle, node)',
-        targetCount: await targetCount(),
-      });
-      await dropTarget();
-      r = await measure(node, ['--max-old-space-size=128', bundle, 'ours-load', DST, index, oursDir, workers]);
-      add('ours load, --max-old-space-size=128', 'load', r, (JSON.parse(r.stdout) as { docs: number }).docs, dumpBytes, {
-        workers: Number(workers),
-        runtime: 'compiled (esbuild bundle, node)',
-        targetCount: await targetCount(),
-      });
+      if (groups.has('ours')) {
+        const ours128 = join(dir, 'ours-128');
+        r = await measure(node, ['--max-old-space-size=128', bundle, 'ours-dump', SRC, index, ours128, slices]);
+        const d128 = JSON.parse(r.stdout) as { docs: number; bytes: number };
+        add('ours dump, --max-old-space-size=128', 'dump', r, d128.docs, d128.bytes, {
+          slices: Number(slices),
+          runtime: 'compiled (esbuild bundle, node)',
+        });
+        await rm(ours128, { recursive: true, force: true });
+        await dropTarget();
+        r = await measure(node, [bundle, 'ours-load', DST, index, oursDir, workers]);
+        add('ours load', 'load', r, (JSON.parse(r.stdout) as { docs: number }).docs, dumpBytes, {
+          workers: Number(workers),
+          runtime: 'compiled (esbuild bundle, node)',
+          targetCount: await targetCount(),
+        });
+        await dropTarget();
+        r = await measure(node, ['--max-old-space-size=128', bundle, 'ours-load', DST, index, oursDir, workers]);
+        add('ours load, --max-old-space-size=128', 'load', r, (JSON.parse(r.stdout) as { docs: number }).docs, dumpBytes, {
+          workers: Number(workers),
+          runtime: 'compiled (esbuild bundle, node)',
+          targetCount: await targetCount(),
+        });
+      }
 
       // (2) multielasticdump as Stash's addon invokes it (defaults: limit 100, concurrency 1, 5 requests / 5 s)
       const med = async (label: string, extra: string[], box: number, version = STASH_ELASTICDUMP) => {
@@ -460,13 +475,15 @@ async function main() {
           ...(run.timedOut ? { note: `time-boxed at ${box} s; docs = the target index's count afterwards` } : {}),
         });
       };
-      log('multielasticdump, Stash defaults');
-      // elasticdump fails the whole dump with NOT_FOUND when the cluster has no legacy templates (ES 9 has
-      // none); Stash's fork of elasticdump fixes exactly that, so skip that one tiny file here
-      await med('stash-defaults', ['--ignoreType=template'], timebox);
-      await medLoad('stash-defaults', [], timebox);
-      await med('stash-defaults', ['--ignoreType=template'], timebox, NEWEST_ELASTICDUMP);
-      await medLoad('stash-defaults', [], timebox, NEWEST_ELASTICDUMP);
+      if (groups.has('stash')) {
+        log('multielasticdump, Stash defaults');
+        // elasticdump fails the whole dump with NOT_FOUND when the cluster has no legacy templates (ES 9 has
+        // none); Stash's fork of elasticdump fixes exactly that, so skip that one tiny file here
+        await med('stash-defaults', ['--ignoreType=template'], timebox);
+        await medLoad('stash-defaults', [], timebox);
+        await med('stash-defaults', ['--ignoreType=template'], timebox, NEWEST_ELASTICDUMP);
+        await medLoad('stash-defaults', [], timebox, NEWEST_ELASTICDUMP);
+      }
       // (3) multielasticdump with its best settings: big pages, no interval cap, more concurrency. (--parallel
       // forks one process per index, so with one index it cannot help; set anyway.)
       const best = [
@@ -477,25 +494,29 @@ async function main() {
         '--concurrencyInterval=0',
         '--parallel=2',
       ];
-      log('multielasticdump, best settings');
-      await med('best-settings', best, bestTimebox);
-      await medLoad('best-settings', best, bestTimebox);
+      if (groups.has('best')) {
+        log('multielasticdump, best settings');
+        await med('best-settings', best, bestTimebox);
+        await medLoad('best-settings', best, bestTimebox);
+      }
 
       // (4) raw ceilings
-      r = await measure(node, [bundle, 'raw-read', SRC, index, slices]);
-      const rr = JSON.parse(r.stdout) as { docs: number; bytes: number; slices: number };
-      add('raw ceiling: sliced PIT read to /dev/null', 'dump', r, rr.docs, rr.bytes, { slices: rr.slices });
-      await dropTarget();
-      r = await measure(node, [bundle, 'raw-bulk', DST, index, join(oursDir, `${index}.json`), workers, join(dir, 'bodies')]);
-      const rb = JSON.parse(r.stdout) as { docs: number; bytes: number; timedSeconds: number; requests: number };
-      add('raw ceiling: parallel _bulk of pre-built bodies', 'load', r, rb.docs, dumpBytes, {
-        workers: Number(workers),
-        requests: rb.requests,
-        timedSeconds: rb.timedSeconds,
-        bulkBodyBytes: rb.bytes,
-        note: 'seconds = the POSTs only (bodies built from the dump beforehand, untimed)',
-        targetCount: await targetCount(),
-      });
+      if (groups.has('raw')) {
+        r = await measure(node, [bundle, 'raw-read', SRC, index, slices]);
+        const rr = JSON.parse(r.stdout) as { docs: number; bytes: number; slices: number };
+        add('raw ceiling: sliced PIT read to /dev/null', 'dump', r, rr.docs, rr.bytes, { slices: rr.slices });
+        await dropTarget();
+        r = await measure(node, [bundle, 'raw-bulk', DST, index, join(oursDir, `${index}.json`), workers, join(dir, 'bodies')]);
+        const rb = JSON.parse(r.stdout) as { docs: number; bytes: number; timedSeconds: number; requests: number };
+        add('raw ceiling: parallel _bulk of pre-built bodies', 'load', r, rb.docs, dumpBytes, {
+          workers: Number(workers),
+          requests: rb.requests,
+          timedSeconds: rb.timedSeconds,
+          bulkBodyBytes: rb.bytes,
+          note: 'seconds = the POSTs only (bodies built from the dump beforehand, untimed)',
+          targetCount: await targetCount(),
+        });
+      }
       await dropTarget();
       await src.indices.delete({ index }, { ignore: [404] });
       await rm(dir, { recursive: true, force: true });
@@ -517,4 +538,11 @@ if (phase === 'ours-dump') await oursDump(a, b, c, d);
 else if (phase === 'ours-load') await oursLoad(a, b, c, d);
 else if (phase === 'raw-read') await rawRead(a, b, c);
 else if (phase === 'raw-bulk') await rawBulk(a, b, c, d, e);
+else if (process.argv.includes('--help') || process.argv.includes('-h'))
+  console.log(
+    'npx tsx bench/elasticsearch.ts [--docs 200000,1000000] [--slices 4] [--workers 3] [--timebox 60] [--best-timebox 300]\n' +
+      '                               [--out bench/results/elasticsearch-<date>.json] [--contenders ours,stash,best,raw]\n' +
+      'contender groups: ours (dump, load, each also with --max-old-space-size=128), stash (multielasticdump with\n' +
+      "Stash's argv), best (multielasticdump's best settings), raw (sliced PIT read / parallel _bulk ceilings)",
+  );
 else await main();
