@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import type { Client as EsClient } from '@elastic/elasticsearch';
 import { resources, type BackupConfiguration, type Condition, type Kind } from '../../api/types.js';
-import { applyScenario, type Scenario, type StackAddresses } from '../../dev/demo/es-scenario.js';
+import { applyScenario, seedSource, type Scenario, type StackAddresses } from '../../dev/demo/es-scenario.js';
 import { deleteObject, getObject } from '../../lib/objects.js';
 import { backupSessionWorkflowId, restoreSessionWorkflowId, type SessionRef } from '../../workflows/contracts.js';
 import type { Watcher } from '../../watcher/watcher.js';
+import { startScenarioWatcher } from './es-scenario.js';
 import { eventsFor, rand } from './sessions.js';
 import type { Harness } from './temporal.js';
 
@@ -25,6 +26,47 @@ export function rowScenario(tag: string): Scenario {
 export async function applyRow(h: Harness, addr: StackAddresses, s: Scenario): Promise<void> {
   await applyScenario(h.kube, addr, s);
   await patchSpec(h, 'BackupConfiguration', s.namespace, s.backupConfiguration, { paused: true });
+}
+
+export interface RowOptions {
+  /** a storage Secret with this restic password before the scenario (which keeps it) */
+  password?: string;
+  /** documents seeded in the source under the row's index prefix */
+  docs?: number;
+  /** clusters whose indices of the row the teardown deletes */
+  es?: EsClient[];
+}
+
+export interface RowRun {
+  s: Scenario;
+  /** starts the row's watcher, once its mistake is in place; the teardown stops it */
+  watch(): Watcher;
+}
+
+/** One row in a namespace of its own: the scenario applied (paused), `run`, and the row torn down whatever happened. */
+export async function withRow<T>(
+  h: Harness,
+  addr: StackAddresses,
+  tag: string,
+  run: (r: RowRun) => Promise<T>,
+  opts: RowOptions = {},
+): Promise<T> {
+  const s = rowScenario(tag);
+  let watcher: Watcher | undefined;
+  try {
+    if (opts.password !== undefined) {
+      await h.kube.core.createNamespace({ body: { metadata: { name: s.namespace } } });
+      await h.kube.core.createNamespacedSecret({
+        namespace: s.namespace,
+        body: { metadata: { name: `${s.repository}-secret` }, stringData: { RESTIC_PASSWORD: opts.password } },
+      });
+    }
+    if (opts.docs) await seedSource(addr, s.indexPrefix, opts.docs);
+    await applyRow(h, addr, s);
+    return await run({ s, watch: () => (watcher = startScenarioWatcher(h, s, s.namespace)) });
+  } finally {
+    await tearDownRow(h, s, watcher, opts.es);
+  }
 }
 
 export async function patchSpec(h: Harness, kind: Kind, namespace: string, name: string, spec: object): Promise<void> {

@@ -12,30 +12,27 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { Client as EsClient } from '@elastic/elasticsearch';
 import type { BackupSession, Condition, RestoreSession } from '../../api/types.js';
-import { installCatalog, seedSource, waitFinal, type Scenario } from '../../dev/demo/es-scenario.js';
+import { waitFinal, type Scenario } from '../../dev/demo/es-scenario.js';
 import { createBackupSessionFor } from '../../lib/backup-sessions.js';
 import { deleteObject, getObject } from '../../lib/objects.js';
 import * as restic from '../../lib/restic.js';
 import type { SessionRef } from '../../workflows/contracts.js';
 import { backupSessionWorkflowId } from '../../workflows/contracts.js';
-import type { Watcher } from '../../watcher/watcher.js';
 import {
-  applyRow,
   assertCondition,
   assertNothingRunning,
   assertWarningEvent,
   patchSpec,
-  rowScenario,
-  tearDownRow,
   until,
+  withRow,
   type Expect,
+  type RowRun,
 } from '../helpers/bad-input.js';
-import { ensureCrds } from '../helpers/crds.js';
 import { fingerprint } from '../helpers/es-compare.js';
-import { scenarioAddresses, startScenarioWatcher } from '../helpers/es-scenario.js';
+import { scenarioAddresses, startCatalogHarness } from '../helpers/es-scenario.js';
 import { createRestoreSession, rand } from '../helpers/sessions.js';
 import { stackEnv } from '../helpers/stack.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
+import type { Harness } from '../helpers/temporal.js';
 
 const addr = scenarioAddresses();
 const restUrl = stackEnv('RESTIC_REST_URL');
@@ -266,83 +263,80 @@ async function holdAndDelete(c: Ctx, del: (ref: SessionRef) => Promise<unknown>)
 
 let snapshotRepo: { path: string; password: string; prefix: string } | undefined;
 
-async function runBackupRow(row: BackupRow): Promise<string> {
-  const s = rowScenario(row.tag);
-  const c: Ctx = { s, password: randomBytes(18).toString('base64url'), sessionName: `bs-${rand()}`, cleanup: [] };
-  let watcher: Watcher | undefined;
-  const label = row.name;
-  try {
-    await h.kube.core.createNamespace({ body: { metadata: { name: s.namespace } } });
-    await h.kube.core.createNamespacedSecret({
-      namespace: s.namespace,
-      body: { metadata: { name: `${s.repository}-secret` }, stringData: { RESTIC_PASSWORD: c.password } },
-    });
-    await seedSource(addr, s.indexPrefix, DOCS);
-    await applyRow(h, addr, s);
-    await row.prepare?.(c);
-    const before = await fingerprint(source, `${s.indexPrefix}products`);
-    watcher = startScenarioWatcher(h, s, `bi-${row.tag}-${id}`);
-    const created = await createBackupSessionFor(h.kube, { namespace: s.namespace, name: s.backupConfiguration }, c.sessionName, {
-      ignorePaused: true,
-    });
-    assert.ok(created.created, created.message);
-    const bs = await until('session uid', 10_000, () =>
-      getObject<BackupSession>(h.kube, 'BackupSession', s.namespace, c.sessionName),
-    );
-    const ref: SessionRef = { namespace: s.namespace, name: c.sessionName, uid: bs.metadata.uid! };
-    let summary: string;
-    if (row.gone) {
-      await c.whileRunning!(ref);
-      // the workflow ends (the Job goes with its session), naming what happened in an Event on the deleted session
-      const wf = h.client.workflow.getHandle(backupSessionWorkflowId(ref));
-      const result = (await Promise.race([
-        wf.result(),
-        new Promise((_, rej) => setTimeout(() => rej(new Error(`${label}: workflow still running after 150 s`)), 150_000)),
-      ])) as { phase: string; error?: string };
-      assert.equal(result.phase, 'Failed', `${label}: workflow result`);
-      await until(`${label}: session gone`, 30_000, async () =>
-        (await getObject(h.kube, 'BackupSession', s.namespace, c.sessionName)) ? undefined : true,
-      );
-      const ev = await assertWarningEvent(h, s.namespace, c.sessionName, 'BackupSessionFailed', row.gone.event, label);
-      summary = `${label} | session gone; workflow ended Failed: ${result.error} | Warning BackupSessionFailed: ${ev}`;
-    } else {
-      const done = await waitFinal<BackupSession>(h.kube, 'BackupSession', s.namespace, c.sessionName, 240_000);
-      if (row.succeeds) {
-        assert.equal(done.status?.phase, 'Succeeded', `${label}: ${JSON.stringify(done.status?.conditions)}`);
-        assert.equal(await snapshotCount(repoOf(s, c.password)), 1, `${label}: one snapshot`);
-        snapshotRepo = { path: `${s.namespace}-${s.repository}`, password: c.password, prefix: s.indexPrefix };
-        summary = `${label} | Succeeded (a read-only index can be read; its block is recorded and restored) | Normal BackupSessionSucceeded`;
-      } else {
-        assert.equal(done.status?.phase, 'Failed', `${label}: phase`);
-        const cond = assertCondition(done.status?.conditions, row.condition!, label);
-        assert.ok(!cond.message?.includes(c.password), `${label}: no restic password in the message`);
-        await assertWarningEvent(h, s.namespace, c.sessionName, 'BackupSessionFailed', row.condition!.names, label);
-        // (c) no (partial) snapshot in the row's repository
-        if (row.tag !== 'rpw' && row.tag !== 'unr')
-          assert.equal(await snapshotCount(repoOf(s, c.password)), 0, `${label}: no snapshot`);
-        summary = `${label} | Failed; ${cond.type}=${cond.status} ${cond.reason}: ${cond.message} | Warning BackupSessionFailed`;
-      }
+function runBackupRow(row: BackupRow): Promise<string> {
+  const password = randomBytes(18).toString('base64url');
+  const run = async ({ s, watch }: RowRun): Promise<string> => {
+    const c: Ctx = { s, password, sessionName: `bs-${rand()}`, cleanup: [] };
+    try {
+      return await checkBackupRow(row, c, watch);
+    } finally {
+      for (const f of c.cleanup.reverse()) await f().catch((e: unknown) => console.log(`cleanup ${row.name}: ${String(e)}`));
     }
-    // (c) the source is untouched
-    assert.deepEqual(await fingerprint(source, `${s.indexPrefix}products`), before, `${label}: source unchanged`);
-    // (d)
-    await until(`${label}: pods gone or finished`, 60_000, async () => {
-      const pods = await h.kube.core.listNamespacedPod({ namespace: s.namespace });
-      return pods.items.some((p) => ['Pending', 'Running'].includes(p.status?.phase ?? '')) ? undefined : true;
-    }).catch(() => undefined);
-    await assertNothingRunning(h, s.namespace, [{ kind: 'BackupSession', ref }], label);
-    await row.after?.(c);
-    return summary;
-  } finally {
-    for (const f of c.cleanup.reverse()) await f().catch((e: unknown) => console.log(`cleanup ${label}: ${String(e)}`));
-    await tearDownRow(h, s, watcher, [source]);
+  };
+  return withRow(h, addr, row.tag, run, { password, docs: DOCS, es: [source] });
+}
+
+async function checkBackupRow(row: BackupRow, c: Ctx, watch: () => void): Promise<string> {
+  const { s } = c;
+  const label = row.name;
+  await row.prepare?.(c);
+  const before = await fingerprint(source, `${s.indexPrefix}products`);
+  watch();
+  const created = await createBackupSessionFor(h.kube, { namespace: s.namespace, name: s.backupConfiguration }, c.sessionName, {
+    ignorePaused: true,
+  });
+  assert.ok(created.created, created.message);
+  const bs = await until('session uid', 10_000, () =>
+    getObject<BackupSession>(h.kube, 'BackupSession', s.namespace, c.sessionName),
+  );
+  const ref: SessionRef = { namespace: s.namespace, name: c.sessionName, uid: bs.metadata.uid! };
+  let summary: string;
+  if (row.gone) {
+    await c.whileRunning!(ref);
+    // the workflow ends (the Job goes with its session), naming what happened in an Event on the deleted session
+    const wf = h.client.workflow.getHandle(backupSessionWorkflowId(ref));
+    const result = (await Promise.race([
+      wf.result(),
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`${label}: workflow still running after 150 s`)), 150_000)),
+    ])) as { phase: string; error?: string };
+    assert.equal(result.phase, 'Failed', `${label}: workflow result`);
+    await until(`${label}: session gone`, 30_000, async () =>
+      (await getObject(h.kube, 'BackupSession', s.namespace, c.sessionName)) ? undefined : true,
+    );
+    const ev = await assertWarningEvent(h, s.namespace, c.sessionName, 'BackupSessionFailed', row.gone.event, label);
+    summary = `${label} | session gone; workflow ended Failed: ${result.error} | Warning BackupSessionFailed: ${ev}`;
+  } else {
+    const done = await waitFinal<BackupSession>(h.kube, 'BackupSession', s.namespace, c.sessionName, 240_000);
+    if (row.succeeds) {
+      assert.equal(done.status?.phase, 'Succeeded', `${label}: ${JSON.stringify(done.status?.conditions)}`);
+      assert.equal(await snapshotCount(repoOf(s, c.password)), 1, `${label}: one snapshot`);
+      snapshotRepo = { path: `${s.namespace}-${s.repository}`, password: c.password, prefix: s.indexPrefix };
+      summary = `${label} | Succeeded (a read-only index can be read; its block is recorded and restored) | Normal BackupSessionSucceeded`;
+    } else {
+      assert.equal(done.status?.phase, 'Failed', `${label}: phase`);
+      const cond = assertCondition(done.status?.conditions, row.condition!, label);
+      assert.ok(!cond.message?.includes(c.password), `${label}: no restic password in the message`);
+      await assertWarningEvent(h, s.namespace, c.sessionName, 'BackupSessionFailed', row.condition!.names, label);
+      // (c) no (partial) snapshot in the row's repository
+      if (row.tag !== 'rpw' && row.tag !== 'unr')
+        assert.equal(await snapshotCount(repoOf(s, c.password)), 0, `${label}: no snapshot`);
+      summary = `${label} | Failed; ${cond.type}=${cond.status} ${cond.reason}: ${cond.message} | Warning BackupSessionFailed`;
+    }
   }
+  // (c) the source is untouched
+  assert.deepEqual(await fingerprint(source, `${s.indexPrefix}products`), before, `${label}: source unchanged`);
+  // (d)
+  await until(`${label}: pods gone or finished`, 60_000, async () => {
+    const pods = await h.kube.core.listNamespacedPod({ namespace: s.namespace });
+    return pods.items.some((p) => ['Pending', 'Running'].includes(p.status?.phase ?? '')) ? undefined : true;
+  }).catch(() => undefined);
+  await assertNothingRunning(h, s.namespace, [{ kind: 'BackupSession', ref }], label);
+  await row.after?.(c);
+  return summary;
 }
 
 before(async () => {
-  h = await startHarness();
-  await ensureCrds(h.kube.kc);
-  await installCatalog(h.kube);
+  h = await startCatalogHarness();
 });
 
 after(async () => {
@@ -404,18 +398,10 @@ const restoreRows: RestoreRow[] = [
 
 async function runRestoreRow(row: RestoreRow): Promise<string> {
   const snap = snapshotRepo!;
-  const s = rowScenario(row.tag);
-  let watcher: Watcher | undefined;
   const label = row.name;
   // the missing-snapshot row restores into a name of its own, so it can prove nothing was created
   const index = `${snap.prefix}${row.index}`;
-  try {
-    await h.kube.core.createNamespace({ body: { metadata: { name: s.namespace } } });
-    await h.kube.core.createNamespacedSecret({
-      namespace: s.namespace,
-      body: { metadata: { name: `${s.repository}-secret` }, stringData: { RESTIC_PASSWORD: snap.password } },
-    });
-    await applyRow(h, addr, s);
+  const run = async ({ s, watch }: RowRun): Promise<string> => {
     await patchSpec(h, 'Repository', s.namespace, s.repository, { backend: { rest: { url: `${restUrl}/${snap.path}` } } });
     let before: unknown;
     if (row.existing) {
@@ -424,7 +410,7 @@ async function runRestoreRow(row: RestoreRow): Promise<string> {
       if (row.existing.settings) await target.indices.putSettings({ index, settings: row.existing.settings as never });
       before = { fp: await fingerprint(target, index), mapping: await target.indices.getMapping({ index }) };
     }
-    watcher = startScenarioWatcher(h, s, `bi-${row.tag}-${id}`);
+    watch();
     const ref = await createRestoreSession(h, s.namespace, 'restore', {
       task: {
         name: 'elasticsearch-restore-8.2.0',
@@ -458,8 +444,10 @@ async function runRestoreRow(row: RestoreRow): Promise<string> {
     // (d)
     await assertNothingRunning(h, s.namespace, [{ kind: 'RestoreSession', ref }], label);
     return `${label} | Failed; ${cond.type}=False ${cond.reason}: ${cond.message} | Warning RestoreSessionFailed`;
+  };
+  try {
+    return await withRow(h, addr, row.tag, run, { password: snap.password });
   } finally {
-    await tearDownRow(h, s, watcher);
     if (row.existing) {
       await target.indices.putSettings({ index, settings: { 'index.blocks.write': null } as never }).catch(() => undefined);
       await target.indices.delete({ index }).catch(() => undefined);

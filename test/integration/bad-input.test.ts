@@ -8,28 +8,24 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { BackupConfiguration, RestoreSession, StashFunction, Task } from '../../api/types.js';
-import { installCatalog, type Scenario } from '../../dev/demo/es-scenario.js';
+import type { Scenario } from '../../dev/demo/es-scenario.js';
 import { deleteObject, getObject } from '../../lib/objects.js';
 import { scheduleId } from '../../workflows/contracts.js';
-import type { Watcher } from '../../watcher/watcher.js';
 import {
-  applyRow,
   assertCondition,
   assertNothingRunning,
   assertWarningEvent,
   patchSpec,
   repositoryWritten,
-  rowScenario,
-  tearDownRow,
   until,
   waitBcCondition,
+  withRow,
   type Expect,
 } from '../helpers/bad-input.js';
-import { ensureCrds } from '../helpers/crds.js';
-import { scenarioAddresses, startScenarioWatcher } from '../helpers/es-scenario.js';
+import { scenarioAddresses, startCatalogHarness } from '../helpers/es-scenario.js';
 import { createClusterObject, createRestoreSession, getRestoreSession, rand } from '../helpers/sessions.js';
 import { stackEnv } from '../helpers/stack.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
+import type { Harness } from '../helpers/temporal.js';
 
 const addr = scenarioAddresses();
 const restUrl = stackEnv('RESTIC_REST_URL');
@@ -210,9 +206,7 @@ const rows: Row[] = [
 ];
 
 before(async () => {
-  h = await startHarness();
-  await ensureCrds(h.kube.kc);
-  await installCatalog(h.kube);
+  h = await startCatalogHarness();
   for (const o of [missingFnTask, typedTask]) cleanups.push(await createClusterObject(h, 'Task', o));
   cleanups.push(await createClusterObject(h, 'Function', typedFn));
 });
@@ -232,13 +226,10 @@ async function scheduleExists(s: Scenario): Promise<boolean> {
   }
 }
 
-async function runRow(row: Row): Promise<string> {
-  const s = rowScenario(row.tag);
-  let watcher: Watcher | undefined;
-  try {
-    await applyRow(h, addr, s);
+function runRow(row: Row): Promise<string> {
+  return withRow(h, addr, row.tag, async ({ s, watch }) => {
     await row.mistake(s);
-    watcher = startScenarioWatcher(h, s, `bi-${row.tag}-${id}`);
+    watch();
     const bc = await waitBcCondition(h, s, row.condition.type);
     const label = row.name;
     // (a)
@@ -260,9 +251,7 @@ async function runRow(row: Row): Promise<string> {
     // (d)
     await assertNothingRunning(h, s.namespace, [], label);
     return `${row.name} | ${c.type}=False ${c.reason}: ${c.message} | Warning ${row.event}`;
-  } finally {
-    await tearDownRow(h, s, watcher);
-  }
+  });
 }
 
 test('BackupConfiguration mistakes: each sets a False condition naming the field and a Warning Event; nothing runs', async () => {
@@ -273,9 +262,7 @@ test('BackupConfiguration mistakes: each sets a False condition naming the field
 });
 
 test('a param value that is not a string is rejected by the apiserver, naming the field', async () => {
-  const s = rowScenario('pval');
-  try {
-    await applyRow(h, addr, s);
+  await withRow(h, addr, 'pval', async ({ s }) => {
     await assert.rejects(
       patchSpec(h, 'BackupConfiguration', s.namespace, s.backupConfiguration, {
         task: { name: 'elasticsearch-backup-8.2.0', params: [{ name: 'args', value: 5 }] },
@@ -288,9 +275,7 @@ test('a param value that is not a string is rejected by the apiserver, naming th
     );
     const bc = await getObject<BackupConfiguration>(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration);
     assert.equal(bc?.spec.task?.params?.[0]?.value, `--match=^${s.indexPrefix}`, 'the stored spec is unchanged');
-  } finally {
-    await tearDownRow(h, s, undefined);
-  }
+  });
 });
 
 interface RestoreRow {
@@ -355,12 +340,9 @@ const restoreRows: RestoreRow[] = [
   },
 ];
 
-async function runRestoreRow(row: RestoreRow): Promise<string> {
-  const s = rowScenario(row.tag);
-  let watcher: Watcher | undefined;
-  try {
-    await applyRow(h, addr, s);
-    watcher = startScenarioWatcher(h, s, `bi-${row.tag}-${id}`);
+function runRestoreRow(row: RestoreRow): Promise<string> {
+  return withRow(h, addr, row.tag, async ({ s, watch }) => {
+    watch();
     const ref = await createRestoreSession(h, s.namespace, 'restore', row.spec(s));
     const rs = await until(`${row.name}: final phase`, 60_000, async () => {
       const o = await getRestoreSession(h, ref);
@@ -374,9 +356,7 @@ async function runRestoreRow(row: RestoreRow): Promise<string> {
     assert.equal(jobs.items.length, 0, `${row.name}: no Job`);
     await assertNothingRunning(h, s.namespace, [{ kind: 'RestoreSession', ref }], row.name);
     return `${row.name} | ${rs.status?.phase}; ${c.type}=False ${c.reason}: ${c.message} | Warning RestoreSessionFailed`;
-  } finally {
-    await tearDownRow(h, s, watcher);
-  }
+  });
 }
 
 test('RestoreSession mistakes: the session ends Failed/Invalid at planning, naming the field, before any Job', async () => {

@@ -4,7 +4,6 @@
 // The rendering is wrapped in a throwaway kustomization that moves everything into this test's namespace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +11,9 @@ import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadKubeConfig } from '../../lib/kube.js';
 import { ensureCrds } from '../helpers/crds.js';
-import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
+import { kubectlApply, kubectlDelete, kubectlOut } from '../helpers/kubectl.js';
+import { repoRoot, stackEnv } from '../helpers/stack.js';
 
-const kubeconfig = stackEnv('KUBECONFIG');
-const kubectlBin = existsSync(join(stackDir, 'bin', 'kubectl')) ? join(stackDir, 'bin', 'kubectl') : 'kubectl';
 const ns = `deploy-${randomBytes(3).toString('hex')}`;
 const work = mkdtempSync(join(tmpdir(), 'stashflow-deploy-'));
 
@@ -24,25 +22,6 @@ interface Obj {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   [k: string]: unknown;
-}
-
-function kubectl(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(kubectlBin, args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(input ?? '');
-  });
-}
-
-async function kubectlOk(args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}`);
-  return r;
 }
 
 const parse = (text: string): Obj[] =>
@@ -79,28 +58,21 @@ async function render(dir: string): Promise<Obj[]> {
       resources: [`deploy/${dir}`],
     }),
   );
-  const { stdout } = await kubectlOk(['kustomize', work]);
-  return parse(stdout);
+  return parse(await kubectlOut('kustomize', work));
 }
 
 let clusterScoped: Set<string> | undefined;
 async function clusterKinds(): Promise<Set<string>> {
   if (clusterScoped) return clusterScoped;
-  const { stdout } = await kubectlOk(['api-resources', '--namespaced=false', '--no-headers']);
+  const stdout = await kubectlOut('api-resources', '--namespaced=false', '--no-headers');
   return (clusterScoped = new Set(stdout.split('\n').map((l) => l.trim().split(/\s+/).at(-1)!)));
 }
 
 /** Applies objects with server-side dry-run; returns kubectl's stderr (warnings). */
-async function dryRun(objs: Obj[]): Promise<string> {
-  const body = objs.map((o) => stringify(o)).join('---\n');
-  const { stderr } = await kubectlOk(
-    ['apply', '--server-side', '--dry-run=server', '--force-conflicts', '--field-manager=stashflow-deploy-test', '-f', '-'],
-    body,
-  );
-  return stderr;
-}
+const dryRun = (objs: Obj[]): Promise<string> =>
+  kubectlApply(objs, ['--server-side', '--dry-run=server', '--force-conflicts', '--field-manager=stashflow-deploy-test']);
 
-const kc = loadKubeConfig(kubeconfig);
+const kc = loadKubeConfig(stackEnv('KUBECONFIG'));
 let nsCreated = false;
 test.before(async () => {
   await ensureCrds(kc);
@@ -108,11 +80,11 @@ test.before(async () => {
   const base = await render('base');
   const namespace = base.find((o) => o.kind === 'Namespace');
   assert.ok(namespace, 'deploy/base has a Namespace');
-  await kubectlOk(['apply', '-f', '-'], stringify(namespace));
+  await kubectlApply([namespace]);
   nsCreated = true;
 });
 test.after(async () => {
-  if (nsCreated) await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  if (nsCreated) await kubectlDelete('namespace', ns);
   rmSync(work, { recursive: true, force: true });
 });
 

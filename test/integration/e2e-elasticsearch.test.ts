@@ -4,61 +4,31 @@
 // metrics → a RestoreSession loads it into a second Elasticsearch → the data is the same.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client as EsClient } from '@elastic/elasticsearch';
-import type { BackupConfiguration, BackupSession, Repository } from '../../api/types.js';
+import type { BackupSession, Repository } from '../../api/types.js';
 import { createLogger } from '../../lib/log.js';
 import { getObject } from '../../lib/objects.js';
-import { Watcher } from '../../watcher/watcher.js';
 import { scheduleId } from '../../workflows/contracts.js';
-import {
-  applyScenario,
-  createRestore,
-  installCatalog,
-  seedSource,
-  waitFinal,
-  waitForSessionOf,
-  type Scenario,
-} from '../../dev/demo/es-scenario.js';
-import { ensureCrds } from '../helpers/crds.js';
+import { createRestore, waitFinal, waitForSessionOf } from '../../dev/demo/es-scenario.js';
 import { describeIndex, fingerprint } from '../helpers/es-compare.js';
-import { eventsFor, rand } from '../helpers/sessions.js';
+import { newScenario, waitConfigReady } from '../helpers/es-scenario.js';
+import { eventsFor } from '../helpers/sessions.js';
 import { stackEnv } from '../helpers/stack.js';
-import { scenarioAddresses, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
+import type { Harness } from '../helpers/temporal.js';
 
-const id = rand();
-const P = `e2e${id}`;
-const s: Scenario = { namespace: `e2e-${id}`, indexPrefix: `${P}-`, backupConfiguration: 'es-backup', repository: 'es-repo' };
+const sc = newScenario('e2e');
+const { s, P, source, target } = sc;
 let h: Harness;
-let watcher: Watcher;
-const addr = scenarioAddresses();
-const source = new EsClient({ node: addr.esSourceUrl });
-const target = new EsClient({ node: addr.esTargetUrl });
 
 before(async () => {
-  h = await startHarness();
-  await ensureCrds(h.kube.kc);
-  await installCatalog(h.kube);
-  watcher = startScenarioWatcher(h, s, `e2e-${id}`, createLogger('watcher-e2e'));
-  await seedSource(addr, s.indexPrefix, 20_000);
-  await applyScenario(h.kube, addr, s);
+  ({ h } = await sc.start({ docs: 20_000, log: createLogger('watcher-e2e') }));
 });
 
-after(async () => {
-  await tearDownScenario(h, s, watcher, P, [source, target]);
-  await h?.close();
-});
+after(() => sc.stop());
 
 test('backup through a Temporal Schedule and restore into another Elasticsearch: same documents, mappings, aliases', async () => {
   // the watcher turned the BackupConfiguration into a Schedule and reported it Ready
   const handle = h.client.schedule.getHandle(scheduleId({ namespace: s.namespace, name: s.backupConfiguration }));
-  let ready = false;
-  for (let i = 0; i < 120 && !ready; i++) {
-    const bc = await getObject<BackupConfiguration>(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration);
-    ready = bc?.status?.phase === 'Ready';
-    if (!ready) await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.ok(ready, 'BackupConfiguration Ready');
+  assert.ok(await waitConfigReady(h, s), 'BackupConfiguration Ready');
   const desc = await handle.describe();
   assert.equal(desc.state.paused, false);
 

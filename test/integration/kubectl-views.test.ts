@@ -4,48 +4,20 @@
 // the Events of each step and failure, on the BackupConfiguration, BackupSession, RestoreSession and Repository.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Client as EsClient } from '@elastic/elasticsearch';
-import type { BackupConfiguration, BackupSession, RestoreSession } from '../../api/types.js';
-import { createObject, getObject } from '../../lib/objects.js';
-import type { Watcher } from '../../watcher/watcher.js';
+import type { BackupSession, RestoreSession } from '../../api/types.js';
+import { createObject } from '../../lib/objects.js';
 import { scheduleId } from '../../workflows/contracts.js';
-import {
-  applyScenario,
-  createRestore,
-  installCatalog,
-  seedSource,
-  waitFinal,
-  waitForSessionOf,
-  type Scenario,
-} from '../../dev/demo/es-scenario.js';
-import { ensureCrds } from '../helpers/crds.js';
-import { scenarioAddresses, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
-import { eventsFor, rand } from '../helpers/sessions.js';
-import { stackDir, stackEnv } from '../helpers/stack.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
+import { createRestore, waitFinal, waitForSessionOf } from '../../dev/demo/es-scenario.js';
+import { newScenario, waitConfigReady } from '../helpers/es-scenario.js';
+import { kubectlOut as kubectl } from '../helpers/kubectl.js';
+import { eventsFor } from '../helpers/sessions.js';
+import type { Harness } from '../helpers/temporal.js';
 
-const id = rand();
-const P = `kv${id}`;
-const s: Scenario = { namespace: `kv-${id}`, indexPrefix: `${P}-`, backupConfiguration: 'es-backup', repository: 'es-repo' };
-const addr = scenarioAddresses();
-const source = new EsClient({ node: addr.esSourceUrl });
-const target = new EsClient({ node: addr.esTargetUrl });
+const sc = newScenario('kv');
+const { s, id } = sc;
 let h: Harness;
-let watcher: Watcher | undefined;
 let backupName = '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(join(stackDir, 'bin', 'kubectl'), [
-    '--kubeconfig',
-    stackEnv('KUBECONFIG'),
-    ...args,
-  ]);
-  return stdout;
-}
 
 /** `kubectl get` as header → value of the single row (columns split on runs of 2+ spaces, as kubectl aligns them). */
 async function row(resource: string, name: string, wide = false): Promise<Record<string, string>> {
@@ -73,17 +45,8 @@ async function waitEvents(name: string, reasons: string[]): Promise<void> {
 }
 
 before(async () => {
-  h = await startHarness();
-  await ensureCrds(h.kube.kc);
-  await installCatalog(h.kube);
-  watcher = startScenarioWatcher(h, s, `kv-${id}`);
-  await seedSource(addr, s.indexPrefix, 2_000);
-  await applyScenario(h.kube, addr, s);
-  for (let i = 0; i < 120; i++) {
-    const bc = await getObject<BackupConfiguration>(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration);
-    if (bc?.status?.phase === 'Ready') break;
-    await sleep(250);
-  }
+  ({ h } = await sc.start({ docs: 2_000 }));
+  assert.ok(await waitConfigReady(h, s), 'BackupConfiguration Ready');
   await h.withWorker(async () => {
     await h.client.schedule.getHandle(scheduleId({ namespace: s.namespace, name: s.backupConfiguration })).trigger();
     backupName = await waitForSessionOf(h.kube, s.namespace, s.backupConfiguration, 30_000);
@@ -110,10 +73,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await tearDownScenario(h, s, watcher, P, [source, target]);
-  await h?.close();
-});
+after(() => sc.stop());
 
 const duration = /^\d+(\.\d+)?(ms|s)$|^\d+m\d+(\.\d+)?s$/;
 

@@ -7,36 +7,21 @@
 // secrets by secretKeyRef, so the test cannot pass by looking at nothing.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
-import { Client as EsClient } from '@elastic/elasticsearch';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { BackupSession, Repository } from '../../api/types.js';
 import { createLogger } from '../../lib/log.js';
 import { createObject } from '../../lib/objects.js';
-import { Watcher } from '../../watcher/watcher.js';
 import { scheduleId } from '../../workflows/contracts.js';
-import {
-  applyScenario,
-  createRestore,
-  installCatalog,
-  seedSource,
-  waitFinal,
-  waitForSessionOf,
-  type Scenario,
-} from '../../dev/demo/es-scenario.js';
-import { ensureCrds } from '../helpers/crds.js';
+import { createRestore, waitFinal, waitForSessionOf } from '../../dev/demo/es-scenario.js';
 import { fingerprint } from '../helpers/es-compare.js';
-import { rand } from '../helpers/sessions.js';
+import { newScenario } from '../helpers/es-scenario.js';
+import { kubectlOut as kubectl } from '../helpers/kubectl.js';
 import { stackDir, stackEnv } from '../helpers/stack.js';
-import { scenarioAddresses, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
-
-const run = promisify(execFile);
+import type { Harness } from '../helpers/temporal.js';
 
 // Everything this process logs: Temporal's runtime logger (worker, workflow and activity logs), the watcher's pino
 // logger, and anything written to stdout/stderr.
@@ -58,15 +43,10 @@ const pinoSink = new Writable({
   },
 });
 
-const id = rand();
-const P = `nosec${id}`;
-const s: Scenario = { namespace: `nosec-${id}`, indexPrefix: `${P}-`, backupConfiguration: 'es-backup', repository: 'es-repo' };
+const sc = newScenario('nosec');
+const { s, P, target } = sc;
 // a distinctive string that must be found in each searched place (objects, histories, logs): the restore's name
 const canary = `canary${randomBytes(6).toString('hex')}`;
-const kubeconfig = stackEnv('KUBECONFIG');
-const addr = scenarioAddresses();
-const source = new EsClient({ node: addr.esSourceUrl });
-const target = new EsClient({ node: addr.esTargetUrl });
 
 const kv = (file: string) =>
   Object.fromEntries(
@@ -124,18 +104,16 @@ function historyText(h: unknown): string {
 }
 
 let h: Harness;
-let watcher: Watcher;
 
 before(async () => {
   for (const [k, v] of Object.entries(secrets)) assert.ok(v.length >= 8, `${k} is known (${v.length} chars)`);
-  h = await startHarness();
-  await ensureCrds(h.kube.kc);
-  await installCatalog(h.kube);
-  watcher = startScenarioWatcher(h, s, `nosec-${id}`, createLogger('watcher-nosecrets', pinoSink));
-  await seedSource(addr, s.indexPrefix, 2_000);
-  // The storage Secret (known restic password + S3 keys) and an S3 Repository first; the scenario keeps existing ones.
-  await h.kube.core.createNamespace({ body: { metadata: { name: s.namespace } } });
-  await h.kube.core.createNamespacedSecret({
+  ({ h } = await sc.start({ docs: 2_000, log: createLogger('watcher-nosecrets', pinoSink), beforeApply: storageFirst }));
+});
+
+/** The storage Secret (known restic password + S3 keys) and an S3 Repository first; the scenario keeps existing ones. */
+async function storageFirst({ kube }: Harness): Promise<void> {
+  await kube.core.createNamespace({ body: { metadata: { name: s.namespace } } });
+  await kube.core.createNamespacedSecret({
     namespace: s.namespace,
     body: {
       metadata: { name: `${s.repository}-secret` },
@@ -146,7 +124,7 @@ before(async () => {
       },
     },
   });
-  await createObject<Repository>(h.kube, 'Repository', s.namespace, {
+  await createObject<Repository>(kube, 'Repository', s.namespace, {
     apiVersion: 'stash.appscode.com/v1alpha1',
     kind: 'Repository',
     metadata: { name: s.repository, namespace: s.namespace },
@@ -157,13 +135,9 @@ before(async () => {
       },
     },
   });
-  await applyScenario(h.kube, addr, s);
-});
+}
 
-after(async () => {
-  await tearDownScenario(h, s, watcher, P, [source, target]);
-  await h?.close();
-});
+after(() => sc.stop());
 
 test('a full Elasticsearch backup and restore on S3 leaks no secret into logs, objects or workflow histories', async () => {
   // 1. the scenario, end to end: Schedule → BackupSession → Job; then a RestoreSession into the second node
@@ -213,8 +187,6 @@ test('a full Elasticsearch backup and restore on S3 leaks no secret into logs, o
   assert.deepEqual({ name: esRef?.name, key: esRef?.key }, { name: 'es-source-auth', key: 'password' }, 'ES password by ref');
 
   // 3. every object of the namespace but its Secrets, as `kubectl get -o yaml` shows them
-  const kubectl = async (...args: string[]) =>
-    (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 256 << 20 })).stdout;
   const kinds = (await kubectl('api-resources', '--verbs=list', '--namespaced', '-o', 'name'))
     .split('\n')
     .filter((k) => k && k !== 'secrets');

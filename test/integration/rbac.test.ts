@@ -6,57 +6,26 @@
 // suffixed with the test id, and removed afterwards.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { Client as EsClient } from '@elastic/elasticsearch';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { BackupSession } from '../../api/types.js';
 import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/kube.js';
 import { createLogger } from '../../lib/log.js';
-import { Watcher } from '../../watcher/watcher.js';
+import type { Watcher } from '../../watcher/watcher.js';
 import { scheduleId } from '../../workflows/contracts.js';
-import {
-  applyScenario,
-  createRestore,
-  installCatalog,
-  seedSource,
-  waitFinal,
-  waitForSessionOf,
-} from '../../dev/demo/es-scenario.js';
-import { ensureCrds } from '../helpers/crds.js';
+import { applyScenario, createRestore, seedSource, waitFinal, waitForSessionOf } from '../../dev/demo/es-scenario.js';
 import { fingerprint } from '../helpers/es-compare.js';
-import { scenarioAddresses, tearDownScenario } from '../helpers/es-scenario.js';
-import { rand } from '../helpers/sessions.js';
-import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
+import { newScenario, startCatalogHarness, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
+import { kubectl, kubectlApply, kubectlDelete, kubectlOut } from '../helpers/kubectl.js';
+import { repoRoot, stackEnv } from '../helpers/stack.js';
+import type { Harness } from '../helpers/temporal.js';
 
-const kubectlBin = existsSync(join(stackDir, 'bin', 'kubectl')) ? join(stackDir, 'bin', 'kubectl') : 'kubectl';
-const kubeconfig = stackEnv('KUBECONFIG');
-
-function kubectl(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(kubectlBin, args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(input ?? '');
-  });
-}
-
-const id = rand();
+const sc = newScenario('rbac-es');
+const { id, s, P, addr, source, target } = sc;
 const home = `rbac-${id}`; // where the accounts live (stashflow-system in deploy/), and the watcher's Lease
-const P = `rbac${id}`;
-const s = { namespace: `rbac-es-${id}`, indexPrefix: `${P}-`, backupConfiguration: 'es-backup', repository: 'es-repo' };
 const sa = (name: string) => `system:serviceaccount:${home}:${name}`;
-const addr = scenarioAddresses();
-const source = new EsClient({ node: addr.esSourceUrl });
-const target = new EsClient({ node: addr.esTargetUrl });
-const admin = createKubeClients(loadKubeConfig(kubeconfig));
+const admin = createKubeClients(loadKubeConfig(stackEnv('KUBECONFIG')));
 const clusterScoped: Array<{ kind: string; name: string }> = [];
 
 interface Obj {
@@ -68,9 +37,8 @@ interface Obj {
 
 /** deploy/rbac rendered by kubectl kustomize, moved into `home`, cluster-scoped names suffixed with the test id. */
 async function renderRbac(): Promise<Obj[]> {
-  const r = await kubectl(['kustomize', join(repoRoot, 'deploy', 'rbac')]);
-  assert.equal(r.code, 0, r.stderr);
-  const objs = parseAllDocuments(r.stdout.replaceAll('stashflow-system', home))
+  const rendered = await kubectlOut('kustomize', join(repoRoot, 'deploy', 'rbac'));
+  const objs = parseAllDocuments(rendered.replaceAll('stashflow-system', home))
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => !!o);
   for (const o of objs) {
@@ -116,47 +84,30 @@ let watcherKube: KubeClients;
 let jobKube: KubeClients;
 
 before(async () => {
-  await ensureCrds(admin.kc);
-  await installCatalog(admin);
   await admin.core.createNamespace({ body: { metadata: { name: home } } });
   const objs = await renderRbac();
   assert.deepEqual(
     objs.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name),
     ['stashflow-backup-job', 'stashflow-watcher', 'stashflow-worker'],
   );
-  const applied = await kubectl(['apply', '-f', '-'], objs.map((o) => stringify(o)).join('---\n'));
-  assert.equal(applied.code, 0, applied.stderr);
+  await kubectlApply(objs);
   workerKube = await clientsAs('stashflow-worker');
   watcherKube = await clientsAs('stashflow-watcher');
   jobKube = await clientsAs('stashflow-backup-job');
-  h = await startHarness({ workerKube });
+  h = await startCatalogHarness({ workerKube });
   await seedSource(addr, s.indexPrefix, 200);
   await applyScenario(admin, addr, s); // the user's objects, applied by the admin as a user would
-  watcher = new Watcher({
-    cfg: {
-      taskQueue: h.taskQueue,
-      leaseNamespace: home,
-      leaseName: 'stashflow-watcher', // the one name its Role may get/update
-      identity: `rbac-${id}`,
-      leaseDurationMs: 4000,
-      renewDeadlineMs: 3000,
-      retryPeriodMs: 500,
-      watchNamespace: s.namespace,
-      catchupWindowMs: 10_000,
-      resyncMs: 60_000,
-    },
+  watcher = startScenarioWatcher(h, s, `rbac-${id}`, createLogger(`watcher-rbac-${id}`), {
     kube: watcherKube,
-    client: h.client,
-    log: createLogger(`watcher-rbac-${id}`),
+    leaseNamespace: home,
+    leaseName: 'stashflow-watcher', // the one name its Role may get/update
   });
-  watcher.start();
 });
 
 after(async () => {
   // the teardown runs with the admin's clients (h.kube); the watcher (its own account) releases the finalizer first
   if (h) await tearDownScenario(h, s, watcher, P, [source, target]);
-  for (const o of clusterScoped)
-    await kubectl(['delete', o.kind.toLowerCase(), o.name, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+  for (const o of clusterScoped) await kubectlDelete(o.kind.toLowerCase(), o.name);
   await admin.core.deleteNamespace({ name: home }).catch(() => undefined);
   await h?.close();
 });

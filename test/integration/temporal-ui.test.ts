@@ -8,54 +8,34 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client as EsClient } from '@elastic/elasticsearch';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { searchAttributes as sa } from '../../api/search-attributes.js';
 import type { AwaitProgress } from '../../activities/jobs.js';
-import type { BackupConfiguration, BackupSession } from '../../api/types.js';
+import type { BackupSession } from '../../api/types.js';
 import { getObject } from '../../lib/objects.js';
-import type { Watcher } from '../../watcher/watcher.js';
 import { backupSessionWorkflowId, scheduleId } from '../../workflows/contracts.js';
-import {
-  applyScenario,
-  installCatalog,
-  seedSource,
-  waitFinal,
-  waitForSessionOf,
-  type Scenario,
-} from '../../dev/demo/es-scenario.js';
-import { ensureCrds } from '../helpers/crds.js';
-import { scenarioAddresses, startScenarioWatcher, tearDownScenario } from '../helpers/es-scenario.js';
-import { rand } from '../helpers/sessions.js';
+import { waitFinal, waitForSessionOf } from '../../dev/demo/es-scenario.js';
+import { newScenario, waitConfigReady } from '../helpers/es-scenario.js';
 import { repoRoot, stackEnv } from '../helpers/stack.js';
-import { startHarness, type Harness } from '../helpers/temporal.js';
+import type { Harness } from '../helpers/temporal.js';
 
-const id = rand();
-const P = `ui${id}`;
-const s: Scenario = { namespace: `ui-${id}`, indexPrefix: `${P}-`, backupConfiguration: 'es-backup', repository: 'es-repo' };
+const sc = newScenario('ui');
+const { s } = sc;
 // enough documents that the dump and its upload outlast a few heartbeats on a busy 2-core machine
 const DOCS = 30_000;
 const UI = stackEnv('TEMPORAL_UI_URL');
 const update = process.env.STASHFLOW_UPDATE_SCREENSHOTS === '1';
 const shots = update ? join(repoRoot, 'docs') : mkdtempSync(join(tmpdir(), 'stashflow-ui-shots-'));
 const profile = mkdtempSync(join(tmpdir(), 'stashflow-chromium-'));
-const addr = scenarioAddresses();
-const source = new EsClient({ node: addr.esSourceUrl });
 let h: Harness;
-let watcher: Watcher | undefined;
 let browser: BrowserContext | undefined;
 let workflowId = '';
 let runId = '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
-  h = await startHarness();
-  await ensureCrds(h.kube.kc);
-  await installCatalog(h.kube);
-  watcher = startScenarioWatcher(h, s, `ui-${id}`);
-  await seedSource(addr, s.indexPrefix, DOCS);
-  await applyScenario(h.kube, addr, s);
+  ({ h } = await sc.start({ docs: DOCS }));
   mkdirSync(shots, { recursive: true });
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -77,8 +57,7 @@ after(async () => {
   await browser?.close().catch(() => undefined);
   rmSync(profile, { recursive: true, force: true });
   if (!update) rmSync(shots, { recursive: true, force: true });
-  await tearDownScenario(h, s, watcher, P, [source]);
-  await h?.close();
+  await sc.stop();
 });
 
 const workflowUrl = () => `${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}`;
@@ -92,11 +71,7 @@ async function open(url: string, text: string): Promise<Page> {
 }
 
 test('a running Elasticsearch backup: awaitJob heartbeats carry docs/bytes done of total; the session succeeds', async () => {
-  for (let i = 0; i < 120; i++) {
-    const bc = await getObject<BackupConfiguration>(h.kube, 'BackupConfiguration', s.namespace, s.backupConfiguration);
-    if (bc?.status?.phase === 'Ready') break;
-    await sleep(250);
-  }
+  assert.ok(await waitConfigReady(h, s), 'BackupConfiguration Ready');
   await h.withWorker(async () => {
     await h.client.schedule.getHandle(scheduleId({ namespace: s.namespace, name: s.backupConfiguration })).trigger();
     const name = await waitForSessionOf(h.kube, s.namespace, s.backupConfiguration, 30_000);
