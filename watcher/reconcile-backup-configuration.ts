@@ -19,24 +19,26 @@
 //   spec errors like spec.schedule: Invalid, no Schedule, Warning Event ResourceValidationFailed naming the field.
 //   Secret values are never read into messages: only the presence of a key is checked.
 // Status is a merge patch of the status subresource, written only when phase/conditions/observedGeneration change.
+// The objects above are read through a DependencyReader (the watcher's informer caches) and recorded in a
+// DependencyIndex, so their events re-enqueue this configuration. A Schedule this process created/updated/checked
+// for the same uid, generation and fingerprint is not described again until an error or the next resync.
 import * as k8s from '@kubernetes/client-node';
 import { ScheduleNotFoundError, isGrpcServiceError, type Client } from '@temporalio/client';
 import {
   resources,
-  type AppBinding,
   type BackupConfiguration,
   type BackupConfigurationStatus,
+  type Condition,
   type Repository,
   type StashFunction,
-  type Task,
 } from '../api/types.js';
 import { isNotFound, type KubeClients } from '../lib/kube.js';
 import type { Logger } from '../lib/log.js';
-import { getObject } from '../lib/objects.js';
 import { checkParams } from '../lib/stash-params.js';
 import { scheduleId } from '../workflows/contracts.js';
 import { findCondition, sameConditions, setCondition } from './conditions.js';
 import { validateCron } from './cron.js';
+import { apiReader, depKey, type DependencyIndex, type DependencyReader } from './dependencies.js';
 import { recordEvent } from './events.js';
 import { desiredSchedule, diffSchedule, type ScheduleSettings } from './schedule.js';
 
@@ -50,7 +52,6 @@ export const conditionTypes = {
 } as const;
 
 const BC = resources.BackupConfiguration;
-const REPO = resources.Repository;
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_NOT_FOUND = 5;
@@ -62,6 +63,12 @@ export interface BackupConfigurationDeps {
   settings: ScheduleSettings;
   /** the informer cache */
   get: (namespace: string, name: string) => BackupConfiguration | undefined;
+  /** how Repository, Secret, target, Task and Functions are read (default: a GET each) */
+  read?: DependencyReader;
+  /** records which objects each configuration used, so their events re-enqueue it */
+  index?: DependencyIndex;
+  /** true when this reconcile of `key` comes from the periodic resync (consumes the mark) */
+  resyncDue?: (key: string) => boolean;
 }
 
 export interface Facts {
@@ -80,74 +87,51 @@ interface Found {
 }
 
 /** The status a BackupConfiguration should have given what was found (pure). */
+/** The apply-time conditions, in the order they are set: which fact each reads and its reasons for True/False. */
+const applyTimeConditions: ReadonlyArray<{
+  type: string;
+  fact: (f: Facts) => { ok: boolean; message: string } | undefined;
+  reasons: readonly [whenTrue: string, whenFalse: string];
+}> = [
+  {
+    type: conditionTypes.validation,
+    fact: (f) =>
+      f.validation.ok ? { ok: true, message: 'Successfully validated.' } : { ok: false, message: f.validation.message },
+    reasons: ['ResourceValidationPassed', 'ResourceValidationFailed'],
+  },
+  { type: conditionTypes.schedule, fact: (f) => f.schedule, reasons: ['ScheduleCreationSucceeded', 'ScheduleCreationFailed'] },
+  {
+    type: conditionTypes.repository,
+    fact: (f) => ({ ok: f.repository.found, message: f.repository.message }),
+    reasons: ['RepositoryAvailable', 'RepositoryNotAvailable'],
+  },
+  {
+    type: conditionTypes.backendSecret,
+    fact: (f) => f.backendSecret && { ok: f.backendSecret.found, message: f.backendSecret.message },
+    reasons: ['BackendSecretAvailable', 'BackendSecretNotAvailable'],
+  },
+  {
+    type: conditionTypes.target,
+    fact: (f) => f.target && { ok: f.target.found, message: f.target.message },
+    reasons: ['TargetAvailable', 'TargetNotAvailable'],
+  },
+];
+
+/** The status a BackupConfiguration should have given what was found (pure). */
 export function computeStatus(bc: BackupConfiguration, f: Facts, now: string): BackupConfigurationStatus {
   const gen = bc.metadata.generation;
-  let conds = bc.status?.conditions;
-  conds = setCondition(
-    conds,
-    f.validation.ok
-      ? {
-          type: conditionTypes.validation,
-          status: 'True',
-          reason: 'ResourceValidationPassed',
-          message: 'Successfully validated.',
-          observedGeneration: gen,
-        }
-      : {
-          type: conditionTypes.validation,
-          status: 'False',
-          reason: 'ResourceValidationFailed',
-          message: f.validation.message,
-          observedGeneration: gen,
-        },
-    now,
-  );
-  conds = setCondition(
-    conds,
-    {
-      type: conditionTypes.schedule,
-      status: f.schedule.ok ? 'True' : 'False',
-      reason: f.schedule.ok ? 'ScheduleCreationSucceeded' : 'ScheduleCreationFailed',
-      message: f.schedule.message,
+  const conds = applyTimeConditions.reduce<Condition[] | undefined>((list, { type, fact, reasons }) => {
+    const v = fact(f);
+    if (!v) return list; // not checked (no Repository to read the Secret of, no spec.target.ref)
+    const c: Condition = {
+      type,
+      status: v.ok ? 'True' : 'False',
+      reason: v.ok ? reasons[0] : reasons[1],
+      message: v.message,
       observedGeneration: gen,
-    },
-    now,
-  );
-  conds = setCondition(
-    conds,
-    {
-      type: conditionTypes.repository,
-      status: f.repository.found ? 'True' : 'False',
-      reason: f.repository.found ? 'RepositoryAvailable' : 'RepositoryNotAvailable',
-      message: f.repository.message,
-      observedGeneration: gen,
-    },
-    now,
-  );
-  if (f.backendSecret)
-    conds = setCondition(
-      conds,
-      {
-        type: conditionTypes.backendSecret,
-        status: f.backendSecret.found ? 'True' : 'False',
-        reason: f.backendSecret.found ? 'BackendSecretAvailable' : 'BackendSecretNotAvailable',
-        message: f.backendSecret.message,
-        observedGeneration: gen,
-      },
-      now,
-    );
-  if (f.target)
-    conds = setCondition(
-      conds,
-      {
-        type: conditionTypes.target,
-        status: f.target.found ? 'True' : 'False',
-        reason: f.target.found ? 'TargetAvailable' : 'TargetNotAvailable',
-        message: f.target.message,
-        observedGeneration: gen,
-      },
-      now,
-    );
+    };
+    return setCondition(list, c, now);
+  }, bc.status?.conditions);
   const found = f.repository.found && (f.backendSecret?.found ?? true) && (f.target?.found ?? true);
   const phase = !f.validation.ok ? 'Invalid' : f.schedule.ok && found ? 'Ready' : 'NotReady';
   return { observedGeneration: gen, phase, conditions: conds };
@@ -197,35 +181,19 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     );
   }
 
-  async function repositoryFact(bc: BackupConfiguration): Promise<{ fact: Facts['repository']; repo?: Repository }> {
+  const read = d.read ?? apiReader(d.kube);
+
+  async function repositoryFact(
+    bc: BackupConfiguration,
+    uses: string[],
+  ): Promise<{ fact: Facts['repository']; repo?: Repository }> {
     const name = bc.spec.repository?.name;
     const ns = bc.spec.repository?.namespace || bc.metadata.namespace!;
     if (!name) return { fact: { found: false, message: 'spec.repository.name is not set' } };
-    try {
-      const repo = (await d.kube.custom.getNamespacedCustomObject({
-        group: REPO.group,
-        version: REPO.version,
-        plural: REPO.plural,
-        namespace: ns,
-        name,
-      })) as Repository;
-      return { fact: { found: true, message: `Repository ${ns}/${name} exists.` }, repo };
-    } catch (err) {
-      if (isNotFound(err))
-        return { fact: { found: false, message: `Repository ${ns}/${name} (spec.repository) does not exist.` } };
-      throw err;
-    }
-  }
-
-  /** The keys of a Secret (never its values), or undefined when it does not exist. */
-  async function secretKeys(namespace: string, name: string): Promise<string[] | undefined> {
-    try {
-      const sec = await d.kube.core.readNamespacedSecret({ namespace, name });
-      return Object.keys({ ...sec.data, ...sec.stringData });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    uses.push(depKey('Repository', ns, name));
+    const repo = await read.repository(ns, name);
+    if (!repo) return { fact: { found: false, message: `Repository ${ns}/${name} (spec.repository) does not exist.` } };
+    return { fact: { found: true, message: `Repository ${ns}/${name} exists.` }, repo };
   }
 
   async function backendSecretFact(repo: Repository): Promise<Found> {
@@ -233,54 +201,58 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     const field = `Repository ${ns}/${repo.metadata.name} spec.backend.storageSecretName`;
     const name = repo.spec.backend?.storageSecretName;
     if (!name) return { found: false, message: `${field} is not set` };
-    const keys = await secretKeys(ns, name);
+    const keys = await read.secretKeys(ns, name);
     if (!keys) return { found: false, message: `Secret ${ns}/${name} (${field}) not found` };
     if (!keys.includes('RESTIC_PASSWORD'))
       return { found: false, message: `Secret ${ns}/${name} (${field}) has no RESTIC_PASSWORD key` };
     return { found: true, message: `Secret ${ns}/${name} has RESTIC_PASSWORD.` };
   }
 
-  async function targetFact(bc: BackupConfiguration): Promise<Found | undefined> {
+  async function targetFact(bc: BackupConfiguration, uses: string[]): Promise<Found | undefined> {
     const ref = bc.spec.target?.ref;
     if (!ref) return undefined;
     const ns = ref.namespace || bc.metadata.namespace!;
     if (!ref.name) return { found: false, message: 'spec.target.ref.name is not set' };
     if (ref.kind === 'AppBinding') {
-      const ab = await getObject<AppBinding>(d.kube, 'AppBinding', ns, ref.name);
+      uses.push(depKey('AppBinding', ns, ref.name));
+      const ab = await read.appBinding(ns, ref.name);
       if (!ab) return { found: false, message: `AppBinding ${ns}/${ref.name} (spec.target.ref) not found` };
       const secret = ab.spec.secret?.name;
-      if (secret && !(await secretKeys(ns, secret)))
+      if (secret && !(await read.secretKeys(ns, secret)))
         return { found: false, message: `Secret ${ns}/${secret} (AppBinding ${ns}/${ref.name} spec.secret) not found` };
       return { found: true, message: `AppBinding ${ns}/${ref.name} exists.` };
     }
     if (ref.kind === 'PersistentVolumeClaim') {
-      try {
-        await d.kube.core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: ref.name });
-        return { found: true, message: `PersistentVolumeClaim ${ns}/${ref.name} exists.` };
-      } catch (err) {
-        if (isNotFound(err))
-          return { found: false, message: `PersistentVolumeClaim ${ns}/${ref.name} (spec.target.ref) not found` };
-        throw err;
-      }
+      if (await read.pvcExists(ns, ref.name)) return { found: true, message: `PersistentVolumeClaim ${ns}/${ref.name} exists.` };
+      return { found: false, message: `PersistentVolumeClaim ${ns}/${ref.name} (spec.target.ref) not found` };
     }
     return { found: false, message: `spec.target.ref.kind: ${ref.kind} is not supported (AppBinding or PersistentVolumeClaim)` };
   }
 
   /** A spec error that no other object can fix: a missing Task or Function, params the Task does not take. */
-  async function specProblem(bc: BackupConfiguration): Promise<string | undefined> {
+  async function specProblem(bc: BackupConfiguration, uses: string[]): Promise<string | undefined> {
     const taskName = bc.spec.task?.name;
     if (!taskName) return undefined; // Stash's sidecar model: the session reports it (we run Task-based backups)
-    const task = await getObject<Task>(d.kube, 'Task', undefined, taskName);
+    uses.push(depKey('Task', undefined, taskName));
+    const task = await read.task(taskName);
     if (!task) return `Task ${taskName} (spec.task.name) not found`;
     const functions: StashFunction[] = [];
     for (const [i, st] of (task.spec.steps ?? []).entries()) {
       if (st.name === 'update-status') continue; // the workflow updates status itself
-      const fn = await getObject<StashFunction>(d.kube, 'Function', undefined, st.name);
+      uses.push(depKey('Function', undefined, st.name));
+      const fn = await read.fn(st.name);
       if (!fn) return `Function ${st.name} (Task ${taskName} spec.steps[${i}].name) not found`;
       functions.push(fn);
     }
     return checkParams(bc.spec.task?.params, 'spec.task.params', task, functions);
   }
+
+  // What this process last applied per configuration key: while uid, generation and fingerprint are the same, the
+  // Schedule is not described again. Dropped on any error and at each resync, so a Schedule changed or deleted out
+  // of band is repaired at the next resync.
+  const applied = new Map<string, string>();
+  const appliedKey = (bc: BackupConfiguration, fingerprint: string) =>
+    `${bc.metadata.uid}/${bc.metadata.generation}/${fingerprint}`;
 
   /** Creates or updates the Schedule; returns what happened, or an invalid-argument message from Temporal. */
   async function ensureSchedule(
@@ -288,6 +260,10 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     cron: string,
   ): Promise<{ action: 'created' | 'updated' | 'unchanged' } | { invalid: string }> {
     const want = desiredSchedule(bc, cron, d.settings);
+    const key = `${bc.metadata.namespace}/${bc.metadata.name}`;
+    const record = appliedKey(bc, want.fingerprint);
+    if (applied.get(key) === record) return { action: 'unchanged' };
+    applied.delete(key);
     const handle = d.client.schedule.getHandle(want.scheduleId);
     let diff: 'create' | 'none' | 'update' | 'recreate';
     try {
@@ -297,7 +273,10 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
       diff = 'create';
     }
     try {
-      if (diff === 'none') return { action: 'unchanged' };
+      if (diff === 'none') {
+        applied.set(key, record);
+        return { action: 'unchanged' };
+      }
       if (diff === 'update') {
         const o = want.options;
         await handle.update(() => ({
@@ -307,10 +286,12 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
           typedSearchAttributes: o.typedSearchAttributes,
           state: { paused: o.state?.paused, note: o.state?.note },
         }));
+        applied.set(key, record);
         return { action: 'updated' };
       }
       if (diff === 'recreate') await deleteSchedule(want.scheduleId);
       await d.client.schedule.create(want.options);
+      applied.set(key, record);
       return { action: 'created' };
     } catch (err) {
       if (isGrpcServiceError(err) && err.code === GRPC_INVALID_ARGUMENT) return { invalid: err.details || err.message };
@@ -333,11 +314,25 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     );
   }
 
-  return async function reconcile(key: string): Promise<void> {
+  return async function reconcileOrForget(key: string): Promise<void> {
+    try {
+      await reconcile(key);
+    } catch (err) {
+      applied.delete(key);
+      throw err;
+    }
+  };
+
+  async function reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const id = scheduleId({ namespace, name });
     const log = d.log.child({ namespace, name, scheduleId: id });
+    if (d.resyncDue?.(key)) applied.delete(key);
     let bc = d.get(namespace, name);
+    if (!bc || bc.metadata.deletionTimestamp) {
+      applied.delete(key);
+      d.index?.delete(key);
+    }
     if (!bc) {
       if (await deleteSchedule(id)) log.info('backupconfiguration gone: schedule removed');
       return;
@@ -363,11 +358,18 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     }
 
     const now = new Date().toISOString();
-    const { fact: repository, repo } = await repositoryFact(bc);
-    const backendSecret = repo ? await backendSecretFact(repo) : undefined;
-    const target = await targetFact(bc);
+    const uses: string[] = [];
+    let repository: Facts['repository'], repo: Repository | undefined, backendSecret: Found | undefined;
+    let target: Found | undefined, problem: string | undefined;
     const cron = validateCron(bc.spec.schedule);
-    const problem = cron.ok ? await specProblem(bc) : undefined;
+    try {
+      ({ fact: repository, repo } = await repositoryFact(bc, uses));
+      backendSecret = repo ? await backendSecretFact(repo) : undefined;
+      target = await targetFact(bc, uses);
+      problem = cron.ok ? await specProblem(bc, uses) : undefined;
+    } finally {
+      d.index?.set(key, uses); // what it looked for, found or not: its appearance must re-enqueue this one
+    }
     let invalid = cron.ok ? problem : `spec.schedule ${cron.error}`;
     const invalidReason = cron.ok && problem ? 'ResourceValidationFailed' : 'InvalidSchedule';
     let scheduled: Awaited<ReturnType<typeof ensureSchedule>> | undefined;
@@ -390,6 +392,7 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
     }
 
     if (invalid !== undefined) {
+      applied.delete(key);
       if (await deleteSchedule(id)) log.info('schedule removed: the spec is invalid');
       const what = invalidReason === 'InvalidSchedule' ? 'spec.schedule is' : 'the spec is';
       const next = computeStatus(
@@ -444,5 +447,5 @@ export function makeBackupConfigurationReconciler(d: BackupConfigurationDeps) {
       now,
     );
     await writeStatus(bc, next);
-  };
+  }
 }

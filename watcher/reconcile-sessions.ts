@@ -31,6 +31,12 @@ export interface SessionDeps {
    * reads the session fresh and does nothing when it is final already. Absent in tests that don't need it.
    */
   failEndedSession?: (kind: 'BackupSession' | 'RestoreSession', ref: SessionRef, message: string) => Promise<void>;
+  /**
+   * True when this reconcile of `key` comes from the periodic resync (consumes the mark). When given, a session this
+   * process already started is checked against its workflow (describe) only then, not on each of the status updates
+   * its workflow writes; absent, it is checked on every reconcile.
+   */
+  resyncDue?: (key: string) => boolean;
 }
 
 /** Workflow end states in which a session's workflow may have stopped before writing a final phase. */
@@ -117,9 +123,9 @@ export function makeSessionReconcilers(d: SessionDeps) {
     await d.failEndedSession(kind, s.ref, `workflow ${s.workflowId} ended ${status.toLowerCase()} before the session finished`);
   }
 
-  async function start(s: SessionStart): Promise<void> {
+  async function start(s: SessionStart, resync: boolean): Promise<void> {
     const log = d.log.child({ namespace: s.ref.namespace, name: s.ref.name, workflowId: s.workflowId });
-    if (started.has(s.ref.uid)) return settleIfEnded(s, log);
+    if (started.has(s.ref.uid)) return d.resyncDue && !resync ? undefined : settleIfEnded(s, log);
     try {
       await d.client.workflow.start(s.workflowType, {
         taskQueue: d.taskQueue,
@@ -143,20 +149,22 @@ export function makeSessionReconcilers(d: SessionDeps) {
   return {
     async backupSession(key: string): Promise<void> {
       const [namespace, name] = key.split('/') as [string, string];
+      const resync = d.resyncDue?.(key) ?? false;
       const bs = d.getBackupSession(namespace, name);
       if (!bs) return;
       const inv = bs.spec?.invoker;
       const bc = inv?.kind === 'BackupConfiguration' ? d.getBackupConfiguration(namespace, inv.name) : undefined;
       const s = backupSessionStart(bs, bc);
-      if (s) await start(s);
+      if (s) await start(s, resync);
       else forget(bs.metadata.uid);
     },
     async restoreSession(key: string): Promise<void> {
       const [namespace, name] = key.split('/') as [string, string];
+      const resync = d.resyncDue?.(key) ?? false;
       const rs = d.getRestoreSession(namespace, name);
       if (!rs) return;
       const s = restoreSessionStart(rs);
-      if (s) await start(s);
+      if (s) await start(s, resync);
       else forget(rs.metadata.uid);
     },
   };

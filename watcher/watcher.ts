@@ -1,6 +1,8 @@
 // The watcher: leader election, then (only while leading) informers on BackupConfigurations, BackupSessions,
-// RestoreSessions and Repositories, one WorkQueue per kind, and the reconcilers. Informer callbacks only enqueue
-// keys; a queue reconciles one key at a time from the cache. Used by watcher/main.ts and in-process by tests.
+// RestoreSessions and what configurations depend on (Repositories, AppBindings, Tasks, Functions), one WorkQueue
+// per kind, and the reconcilers. Informer callbacks only enqueue keys; a queue reconciles one key at a time from
+// the cache. Updates that change only status/resourceVersion (our own status patches, a session's progress) are
+// not enqueued; the periodic resync still reconciles every key. Used by watcher/main.ts and in-process by tests.
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { resources, type BackupConfiguration, type BackupSession, type Kind, type RestoreSession } from '../api/types.js';
@@ -8,7 +10,8 @@ import type { KubeClients } from '../lib/kube.js';
 import type { Logger } from '../lib/log.js';
 import type { WatcherMetricsSink } from '../lib/watcher-metrics.js';
 import type { WatcherConfig } from './config.js';
-import { ResilientInformer } from './informer.js';
+import { cachedReader, DependencyIndex } from './dependencies.js';
+import { metaSignature, ResilientInformer } from './informer.js';
 import { LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { makeBackupConfigurationReconciler } from './reconcile-backup-configuration.js';
@@ -46,6 +49,10 @@ type Obj = k8s.KubernetesObject;
 // at a time left 1,000 configurations waiting on latency, not CPU (bench/orchestration); a key is still never
 // reconciled twice at once, and 16 keeps the load on the apiserver and Temporal modest.
 const RECONCILE_CONCURRENCY = 16;
+// A session reconcile is one start RPC (or nothing): a burst of BackupSessions should not wait behind 16 of them.
+const SESSION_CONCURRENCY = 64;
+
+type DependencyKind = 'Repository' | 'AppBinding' | 'Task' | 'Function';
 
 export class Watcher {
   private readonly elector: LeaderElector;
@@ -110,9 +117,13 @@ export class Watcher {
     await Promise.all(this.queues.map((q) => q.idle()));
   }
 
-  private informer<T extends Obj>(kind: Kind, onKey: (key: string) => void): ResilientInformer<T> {
+  private informer<T extends Obj>(
+    kind: Kind,
+    onKey: (key: string) => void,
+    more: { onResync?: (key: string) => void; relevant?: (o: T) => string } = {},
+  ): ResilientInformer<T> {
     const r = resources[kind];
-    const ns = this.o.cfg.watchNamespace;
+    const ns = r.namespaced ? this.o.cfg.watchNamespace : undefined;
     const path = ns ? `/apis/${r.group}/${r.version}/namespaces/${ns}/${r.plural}` : `/apis/${r.group}/${r.version}/${r.plural}`;
     const custom = this.o.kube.custom;
     const list = (() =>
@@ -128,6 +139,7 @@ export class Watcher {
       path,
       list,
       onKey,
+      ...more,
       resyncMs: this.o.cfg.resyncMs,
       onError: (err, restartInMs) => this.o.log.warn({ kind, err: String(err), restartInMs }, 'watch failed; restarting'),
     });
@@ -135,7 +147,7 @@ export class Watcher {
     return inf;
   }
 
-  private queue(kind: string, reconcile: (key: string) => Promise<void>): WorkQueue {
+  private queue(kind: string, reconcile: (key: string) => Promise<void>, concurrency = RECONCILE_CONCURRENCY): WorkQueue {
     const metrics = this.o.metrics;
     const timed = !metrics
       ? reconcile
@@ -150,7 +162,7 @@ export class Watcher {
           }
         };
     const q = new WorkQueue(timed, {
-      concurrency: RECONCILE_CONCURRENCY,
+      concurrency,
       onError: (key, err, attempt) =>
         this.o.log.warn(
           { kind, key, attempt, err: err instanceof Error ? err.message : String(err) },
@@ -171,6 +183,23 @@ export class Watcher {
       rs?: ResilientInformer<RestoreSession & Obj>;
     } = {};
     const getBc = (ns: string, name: string) => inf.bc?.informer.get(name, ns) as BackupConfiguration | undefined;
+    // keys whose next reconcile comes from the resync: only then are Schedules described again and started sessions
+    // checked against their workflow
+    const resyncMarks = () => {
+      const due = new Set<string>();
+      return { mark: (key: string) => due.add(key), resyncDue: (key: string) => due.delete(key) };
+    };
+    const bcResync = resyncMarks();
+    const bsResync = resyncMarks();
+    const rsResync = resyncMarks();
+
+    // what configurations read, from informer caches; an event on one re-enqueues the configurations using it
+    const index = new DependencyIndex();
+    const deps = new Map<DependencyKind, ResilientInformer<Obj>>();
+    const read = cachedReader(kube, {
+      get: (kind, ns, name) => deps.get(kind)?.informer.get(name, ns),
+      watches: (ns) => !cfg.watchNamespace || cfg.watchNamespace === ns,
+    });
 
     const bcQueue = this.queue(
       'BackupConfiguration',
@@ -180,6 +209,9 @@ export class Watcher {
         log: log.child({ kind: 'BackupConfiguration' }),
         settings: { taskQueue: cfg.taskQueue, catchupWindowMs: cfg.catchupWindowMs },
         get: getBc,
+        read,
+        index,
+        resyncDue: bcResync.resyncDue,
       }),
     );
     const sessions = (kind: 'BackupSession' | 'RestoreSession') =>
@@ -191,25 +223,40 @@ export class Watcher {
         getRestoreSession: (ns, name) => inf.rs?.informer.get(name, ns) as RestoreSession | undefined,
         getBackupConfiguration: getBc,
         failEndedSession: (k, ref, message) => failEndedSession(this.o.kube, k, ref, message),
+        resyncDue: (kind === 'BackupSession' ? bsResync : rsResync).resyncDue,
       });
-    const bsQueue = this.queue('BackupSession', sessions('BackupSession').backupSession);
-    const rsQueue = this.queue('RestoreSession', sessions('RestoreSession').restoreSession);
-
-    inf.bc = this.informer<BackupConfiguration & Obj>('BackupConfiguration', (k) => bcQueue.add(k));
-    inf.bs = this.informer<BackupSession & Obj>('BackupSession', (k) => bsQueue.add(k));
-    inf.rs = this.informer<RestoreSession & Obj>('RestoreSession', (k) => rsQueue.add(k));
-    // a Repository appearing/disappearing changes the RepositoryFound condition of the configurations using it
-    this.informer<Obj>('Repository', (key) => {
-      const [ns, name] = key.split('/');
-      for (const bc of inf.bc?.informer.list() ?? []) {
-        const repoNs = bc.spec.repository?.namespace || bc.metadata.namespace;
-        if (bc.spec.repository?.name === name && repoNs === ns) bcQueue.add(`${bc.metadata.namespace}/${bc.metadata.name}`);
-      }
+    const bsQueue = this.queue('BackupSession', sessions('BackupSession').backupSession, SESSION_CONCURRENCY);
+    const rsQueue = this.queue('RestoreSession', sessions('RestoreSession').restoreSession, SESSION_CONCURRENCY);
+    for (const kind of ['Repository', 'AppBinding', 'Task', 'Function'] as const)
+      deps.set(
+        kind,
+        this.informer<Obj>(
+          kind,
+          (key) => {
+            for (const user of index.usersOf(`${kind}:${key}`)) bcQueue.add(user);
+          },
+          { relevant: metaSignature, onResync: () => undefined }, // the configurations' own resync re-reads them
+        ),
+      );
+    const resync = (marks: ReturnType<typeof resyncMarks>, queue: WorkQueue) => (key: string) => {
+      marks.mark(key);
+      queue.add(key);
+    };
+    inf.bc = this.informer<BackupConfiguration & Obj>('BackupConfiguration', (k) => bcQueue.add(k), {
+      relevant: metaSignature,
+      onResync: resync(bcResync, bcQueue),
     });
-    // BackupConfigurations first: session search attributes read their cache
-    const [first, ...rest] = this.informers;
-    await first!.start();
-    await Promise.all(rest.map((i) => i.start()));
+    // sessions: every update is delivered (a final phase must reach the reconciler), but a started session's
+    // reconcile is then a cache read, with no RPC (see resyncDue)
+    inf.bs = this.informer<BackupSession & Obj>('BackupSession', (k) => bsQueue.add(k), { onResync: resync(bsResync, bsQueue) });
+    inf.rs = this.informer<RestoreSession & Obj>('RestoreSession', (k) => rsQueue.add(k), {
+      onResync: resync(rsResync, rsQueue),
+    });
+    // dependencies first (a configuration reconciled before its Repository is cached would be NotReady for a
+    // moment, with a Warning Event), then BackupConfigurations (session search attributes read their cache)
+    await Promise.all([...deps.values()].map((i) => i.start()));
+    await inf.bc.start();
+    await Promise.all([inf.bs.start(), inf.rs.start()]);
     this.controllersSynced = true;
     log.info({ watchNamespace: cfg.watchNamespace ?? '(all)', taskQueue: cfg.taskQueue }, 'controllers started');
   }
