@@ -35,11 +35,17 @@ const BULK_BYTES = 5 << 20;
 
 // ---------------------------------------------------------------- child phases (each one process, one contender)
 
+/** CPU seconds (user + system) this process used: on a shared machine a steadier measure of its own cost than wall time */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return Math.round((u.user + u.system) / 1e4) / 100;
+};
+
 async function oursDump(url: string, index: string, dir: string, slices: string) {
   const c = createClient({ url });
   const r = await dumpIndices(c, dir, { include: [index], slices: Number(slices), templates: ['none'] });
   await c.close();
-  console.log(JSON.stringify({ docs: r.docs, bytes: r.bytes }));
+  console.log(JSON.stringify({ docs: r.docs, bytes: r.bytes, cpuSeconds: cpuSeconds() }));
 }
 
 async function oursLoad(url: string, index: string, dir: string, workers: string) {
@@ -47,7 +53,7 @@ async function oursLoad(url: string, index: string, dir: string, workers: string
   const r = await loadDump(c, dir, { include: [index], workers: Number(workers) });
   await c.close();
   if (r.failed) throw new Error(`${r.failed} documents failed`);
-  console.log(JSON.stringify({ docs: r.docs }));
+  console.log(JSON.stringify({ docs: r.docs, cpuSeconds: cpuSeconds() }));
 }
 
 /** Bare parallel sliced PIT read: same slices, page size and sort as ours; bodies go to /dev/null unparsed. */
@@ -103,7 +109,7 @@ async function rawRead(url: string, index: string, slicesArg: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id: pit }),
   });
-  console.log(JSON.stringify({ docs, bytes, slices }));
+  console.log(JSON.stringify({ docs, bytes, slices, cpuSeconds: cpuSeconds() }));
 }
 
 /**
@@ -169,7 +175,8 @@ async function rawBulk(url: string, index: string, dumpFile: string, workersArg:
   await Promise.all(Array.from({ length: Number(workersArg) }, worker));
   await put('POST', `/${index}/_refresh`);
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ docs: total, bytes, timedSeconds: seconds, requests: files.length }));
+  // cpuSeconds includes building the bodies (untimed)
+  console.log(JSON.stringify({ docs: total, bytes, timedSeconds: seconds, requests: files.length, cpuSeconds: cpuSeconds() }));
 }
 
 // ---------------------------------------------------------------- measuring a child process
@@ -385,6 +392,12 @@ async function main() {
       const contenders = size.contenders as Record<string, unknown>[];
       const add = (name: string, kind: string, run: Run, docs: number, bytes: number, extra: Record<string, unknown> = {}) => {
         const seconds = (extra.timedSeconds as number | undefined) ?? run.seconds;
+        let cpu: number | undefined; // what ours and the raw ceilings report of their own CPU time
+        try {
+          cpu = (JSON.parse(run.stdout) as { cpuSeconds?: number }).cpuSeconds;
+        } catch {
+          /* multielasticdump: not JSON */
+        }
         const row = {
           name,
           kind,
@@ -395,6 +408,7 @@ async function main() {
           mbPerSec: round(bytes / 1e6 / seconds, 2),
           peakRssMb: run.peakRssMb,
           treePeakRssMb: run.treePeakRssMb,
+          ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
           timeBoxed: run.timedOut,
           ...extra,
         };

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, type Client } from '@elastic/elasticsearch';
-import { bulkPair, parseDocLine } from './dump-format.js';
+import { bulkLine } from './bulk-line.js';
 import { silentProgress, type ProgressSink } from './progress.js';
 
 export interface BulkOptions {
@@ -41,7 +41,6 @@ const MAX_REPORTED = 5;
 
 interface BulkItem {
   status: number;
-  _id?: string;
   error?: { type?: string; reason?: string };
 }
 
@@ -74,7 +73,8 @@ export async function bulkLoadFile(
         const res = (await client.transport.request({
           method: 'POST',
           path: '/_bulk',
-          querystring: { filter_path: 'errors,items.*.status,items.*._id,items.*.error.type,items.*.error.reason' },
+          // statuses only (not ids: we have them): the response of a clean request stays small to parse
+          querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
           bulkBody: pairs.join(''),
         })) as { errors?: boolean; items?: Record<string, BulkItem>[] };
         if (!res.errors) {
@@ -92,7 +92,7 @@ export async function bulkLoadFile(
       items.forEach((it, i) => {
         if (it.status < 300) result.docs++;
         else if (it.status === 429 && attempt < maxRetries) again.push(i);
-        else fail({ id: it._id ?? ids[i] ?? '', status: it.status, type: it.error?.type ?? '', reason: it.error?.reason ?? '' });
+        else fail({ id: ids[i] ?? '', status: it.status, type: it.error?.type ?? '', reason: it.error?.reason ?? '' });
       });
       if (again.length === 0) return;
       result.retries++;
@@ -133,10 +133,9 @@ export async function bulkLoadFile(
     for await (const line of lines) {
       lineNo++;
       if (!line.trim()) continue;
-      const doc = parseDocLine(line, lineNo, file);
-      const pair = bulkPair(index, doc);
+      const { pair, id } = bulkLine(line, index, lineNo, file);
       pairs.push(pair);
-      ids.push(doc._id);
+      ids.push(id);
       size += Buffer.byteLength(pair);
       if (size >= maxBulkBytes || pairs.length >= maxBulkDocs) {
         await dispatch(pairs, ids, size);

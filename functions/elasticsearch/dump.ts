@@ -130,7 +130,7 @@ async function dumpIndex(
   return dumpDocs(client, index, file('data'), opts);
 }
 
-async function write(out: WriteStream, chunk: string): Promise<void> {
+async function write(out: WriteStream, chunk: Buffer): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
 }
 
@@ -172,8 +172,9 @@ async function dumpDocs(client: Client, index: string, path: string, opts: DumpO
           chunk += formatDocLine(index, h, src);
           sum.add(String(h._id), h._routing, src);
         }
-        const n = Buffer.byteLength(chunk);
-        await write(out, chunk);
+        const buf = Buffer.from(chunk); // encoded once: its length is the byte count, and the stream writes it as is
+        const n = buf.length;
+        await write(out, buf);
         docs += hits.length;
         bytes += n;
         progress.report({ index, docsDone: docs, docsTotal: total, bytesDone: bytes, phase: 'dump' });
