@@ -313,9 +313,9 @@ func buildServer(o *serveOptions, logger log.Logger) (temporal.Server, error) {
 // prepareDatabase creates the database file with its schema when it does not exist (atomically, via a temp
 // file) and inserts the namespaces that are missing.
 func prepareDatabase(o *serveOptions) (*config.SQL, error) {
-	attrs := func(file string) *config.SQL {
+	attrs := func(file string, pragmas map[string]string) *config.SQL {
 		c := &config.SQL{PluginName: sqliteplugin.PluginName, DatabaseName: file, ConnectAttributes: map[string]string{"mode": "rwc"}}
-		for k, v := range o.pragmas {
+		for k, v := range pragmas {
 			c.ConnectAttributes[k] = v
 		}
 		return c
@@ -328,7 +328,10 @@ func prepareDatabase(o *serveOptions) (*config.SQL, error) {
 		for _, f := range []string{tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"} {
 			_ = os.Remove(f)
 		}
-		if err := sqliteschema.SetupSchema(attrs(tmp)); err != nil {
+		// No pragmas here: the plugin's pool never closes a connection, so the setup connection stays open on the
+		// renamed file; in the default rollback-journal mode every committed page is already in the file itself,
+		// whereas WAL mode could leave committed pages in a temp-named -wal file that the rename leaves behind.
+		if err := sqliteschema.SetupSchema(attrs(tmp, nil)); err != nil {
 			return nil, fmt.Errorf("setting up the schema in %s: %w", tmp, err)
 		}
 		if err := os.Rename(tmp, o.db); err != nil {
@@ -339,7 +342,7 @@ func prepareDatabase(o *serveOptions) (*config.SQL, error) {
 		return nil, err
 	}
 
-	conf := attrs(o.db)
+	conf := attrs(o.db, o.pragmas)
 	var nss []*sqliteschema.NamespaceConfig
 	for _, name := range o.namespaces {
 		ns, err := sqliteschema.NewNamespaceConfig(clusterName, name, false, o.searchAttrs)
