@@ -307,6 +307,10 @@ test('kubectl auth can-i: the watcher may reconcile and hold its Lease, and noth
       ['watch', 'backupsessions.stash.appscode.com'],
       ['watch', 'restoresessions.stash.appscode.com'],
       ['watch', 'repositories.stash.appscode.com'],
+      // the dependency caches (watcher/dependencies.ts): Tasks and Functions are cluster-scoped, AppBindings namespaced
+      ['list', 'tasks.stash.appscode.com', ''],
+      ['watch', 'functions.stash.appscode.com', ''],
+      ['watch', 'appbindings.appcatalog.appscode.com'],
       ['patch', 'backupconfigurations.stash.appscode.com'],
       ['patch', 'backupconfigurations.stash.appscode.com/status'],
       ['patch', 'backupsessions.stash.appscode.com/status'],
