@@ -4,7 +4,6 @@
 // would write (no restore Job runs); and once a real worker (test harness) runs the session the CLI created.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { createKubeClients, loadKubeConfig, type KubeClients } from '../../lib/k
 import { createObject, getObject, patchStatus } from '../../lib/objects.js';
 import * as restic from '../../lib/restic.js';
 import { ensureCrds } from '../helpers/crds.js';
+import { runProcess, type Run } from '../helpers/process.js';
 import { backupConfiguration, rand, runRestoreSession } from '../helpers/sessions.js';
 import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
 import { startHarness, tempNamespace, type Harness } from '../helpers/temporal.js';
@@ -31,25 +31,8 @@ let snapshotId: string;
 let h: Harness | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'stashflow-cli-data-'));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(tsx, ['cli/main.ts', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, KUBECONFIG: stackEnv('KUBECONFIG'), PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(tsx, ['cli/main.ts', ...args], { cwd: repoRoot, env: { KUBECONFIG: stackEnv('KUBECONFIG'), PATH, ...env } });
 }
 
 async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {

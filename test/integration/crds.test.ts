@@ -6,15 +6,15 @@
 // is deleted.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { repoRoot, stackDir, stackEnv } from '../helpers/stack.js';
+import { repoRoot, stackEnv } from '../helpers/stack.js';
 import { crds } from '../../api/schemas.js';
 import type { BackupConfiguration, Kind } from '../../api/types.js';
 import { fullSamples } from '../helpers/stash-samples.js';
+import { kubectl, kubectlOk as mustKubectl } from '../helpers/kubectl.js';
 
 const CRD_DIR = join(repoRoot, 'deploy', 'crds');
 const EXAMPLES = join(repoRoot, 'deploy', 'examples', 'elasticsearch');
@@ -43,30 +43,7 @@ async function eventually<T>(what: string, timeoutMs: number, fn: () => Promise<
   }
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-function kubectl(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(join(stackDir, 'bin', 'kubectl'), ['--kubeconfig', stackEnv('KUBECONFIG'), ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(input ?? '');
-  });
-}
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectlOk = async (args: string[], input?: string): Promise<string> => (await mustKubectl(args, input)).stdout;
 
 // ---- CRDs: create-or-replace from the committed files, once per file run ----
 

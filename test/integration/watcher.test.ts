@@ -34,6 +34,7 @@ import {
   type CreateBackupSessionResult,
 } from '../../workflows/contracts.js';
 import { ensureCrds } from '../helpers/crds.js';
+import { runProcess, type Run } from '../helpers/process.js';
 import { refQuery } from './fixtures/watcher-workflows.js';
 import { repoRoot, stackEnv } from '../helpers/stack.js';
 
@@ -585,20 +586,8 @@ test('a leader whose lease is taken stops its controllers and reports the loss (
   assert.equal(lost, 1, 'stop() after a loss reports nothing more');
 });
 
-function run(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return runProcess(cmd, args, { cwd: repoRoot, env });
 }
 const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
 
