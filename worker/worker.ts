@@ -39,6 +39,11 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
       log: opts.log,
     }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 50,
+    // A Schedule firing and every new session start a new workflow, whose first task comes from the non-sticky queue.
+    // With the defaults (10 polls, ratio 0.2) only 2 polls wait there, and 20 Schedules firing in one second queued
+    // up to 1 s for them (bench/orchestration, WorkflowTaskScheduled → Started): let half of 20 polls wait there.
+    maxConcurrentWorkflowTaskPolls: 20,
+    nonStickyToStickyPollRatio: 0.5,
     // awaitJob's heartbeat details carry the Job's progress: let the server (and the Temporal UI) see it every few s
     maxHeartbeatThrottleInterval: '3 seconds',
   });
