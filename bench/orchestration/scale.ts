@@ -22,7 +22,14 @@ async function verify(
   ctx: BenchContext,
   list: string[],
   hour: number,
-): Promise<{ checked: number; wrongCount: number; wrong: string[]; ms: number }> {
+): Promise<{
+  checked: number;
+  wrongCount: number;
+  wrong: string[];
+  describeRetries: number;
+  retried: string[];
+  ms: number;
+}> {
   const t0 = Date.now();
   const wrong: string[] = [];
   const retried: string[] = [];
