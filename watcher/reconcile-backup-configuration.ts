@@ -86,7 +86,6 @@ interface Found {
   message: string;
 }
 
-/** The status a BackupConfiguration should have given what was found (pure). */
 /** The apply-time conditions, in the order they are set: which fact each reads and its reasons for True/False. */
 const applyTimeConditions: ReadonlyArray<{
   type: string;
