@@ -4,7 +4,7 @@
 // AlreadyExists is success: the name derives from the firing, so a retried creation yields the same one session.
 import { resources, STASH_GROUP, type BackupConfiguration, type BackupSession } from '../api/types.js';
 import type { CreateBackupSessionResult } from '../workflows/contracts.js';
-import { isAlreadyExists, isNotFound, type KubeClients } from './kube.js';
+import { isAlreadyExists, undefinedIfNotFound, type KubeClients } from './kube.js';
 
 export const LABEL_INVOKER_TYPE = 'stash.appscode.com/invoker-type';
 export const LABEL_INVOKER_NAME = 'stash.appscode.com/invoker-name';
@@ -57,18 +57,9 @@ export async function getBackupConfiguration(
   namespace: string,
   name: string,
 ): Promise<BackupConfiguration | undefined> {
-  try {
-    return (await kube.custom.getNamespacedCustomObject({
-      group: BC.group,
-      version: BC.version,
-      plural: BC.plural,
-      namespace,
-      name,
-    })) as BackupConfiguration;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return (await undefinedIfNotFound(
+    kube.custom.getNamespacedCustomObject({ group: BC.group, version: BC.version, plural: BC.plural, namespace, name }),
+  )) as BackupConfiguration | undefined;
 }
 
 export interface CreateOptions {

@@ -71,3 +71,13 @@ export function statusCode(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isAlreadyExists = (err: unknown): boolean => statusCode(err) === 409;
+
+/** The object a GET resolves to, or undefined when the apiserver answers 404; every other error is thrown. */
+export async function undefinedIfNotFound<T>(get: Promise<T>): Promise<T | undefined> {
+  try {
+    return await get;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

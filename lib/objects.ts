@@ -2,7 +2,7 @@
 // of the status subresource, so two writers never clobber each other's fields and a retried write is a no-op.
 import * as k8s from '@kubernetes/client-node';
 import { resources, type Kind } from '../api/types.js';
-import { isNotFound, type KubeClients } from './kube.js';
+import { isNotFound, undefinedIfNotFound, type KubeClients } from './kube.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -18,14 +18,11 @@ export async function getObject<T>(
   name: string,
 ): Promise<T | undefined> {
   const c = coords(kind);
-  try {
-    return (await (c.namespaced
+  return (await undefinedIfNotFound(
+    c.namespaced
       ? kube.custom.getNamespacedCustomObject({ ...c, namespace: namespace ?? 'default', name })
-      : kube.custom.getClusterCustomObject({ ...c, name }))) as T;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+      : kube.custom.getClusterCustomObject({ ...c, name }),
+  )) as T | undefined;
 }
 
 export async function listObjects<T>(kube: KubeClients, kind: Kind, namespace: string, labelSelector?: string): Promise<T[]> {

@@ -9,7 +9,7 @@
 // Secrets (the watcher may only `get` Secrets — a list/watch would hand it every Secret's values in the cluster,
 // and a metadata-only watch needs the same verbs) and PVCs. Only a Secret's key names are kept, never its values.
 import type { AppBinding, Kind, Repository, StashFunction, Task } from '../api/types.js';
-import { isNotFound, type KubeClients } from '../lib/kube.js';
+import { undefinedIfNotFound, type KubeClients } from '../lib/kube.js';
 import { getObject } from '../lib/objects.js';
 
 /** "<Kind>:<namespace>/<name>" or, cluster-scoped, "<Kind>:<name>" (a Kind's informer key prefixed by the Kind) */
@@ -66,23 +66,12 @@ export interface DependencyReader {
 }
 
 async function readSecretKeys(kube: KubeClients, namespace: string, name: string): Promise<string[] | undefined> {
-  try {
-    const sec = await kube.core.readNamespacedSecret({ namespace, name });
-    return Object.keys({ ...sec.data, ...sec.stringData });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const sec = await undefinedIfNotFound(kube.core.readNamespacedSecret({ namespace, name }));
+  return sec && Object.keys({ ...sec.data, ...sec.stringData });
 }
 
 async function readPvcExists(kube: KubeClients, namespace: string, name: string): Promise<boolean> {
-  try {
-    await kube.core.readNamespacedPersistentVolumeClaim({ namespace, name });
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
+  return (await undefinedIfNotFound(kube.core.readNamespacedPersistentVolumeClaim({ namespace, name }))) !== undefined;
 }
 
 /** A GET per call (tests that run the reconciler without informers). */
