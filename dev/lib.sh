@@ -27,6 +27,7 @@ MINIO_PORT=9000; MINIO_CONSOLE_PORT=9001; S3_BUCKET=stashflow   # S3 credentials
 PUSHGATEWAY_PORT=9091
 PROMETHEUS_PORT=9090                                # scrapes the Pushgateway and the product (dev/prometheus)
 WATCHER_METRICS_ADDR=127.0.0.1:9464; WORKER_METRICS_ADDR=127.0.0.1:9465   # dev/product.sh's /metrics addresses
+TEMPORAL_METRICS_ADDR=127.0.0.1:9466                # the Temporal server's own /metrics
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

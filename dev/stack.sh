@@ -13,6 +13,7 @@ write_env() {
 export TEMPORAL_ADDRESS=$TEMPORAL_HOST:$TEMPORAL_PORT
 export TEMPORAL_NAMESPACE=default
 export TEMPORAL_UI_URL=http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT
+export TEMPORAL_METRICS_URL=http://$TEMPORAL_METRICS_ADDR/metrics
 export KUBECONFIG=$STACK_DIR/kube/admin.kubeconfig
 export KUBE_CA_FILE=$STACK_DIR/kube/ca.crt
 export NODE_AGENT_KUBECONFIG=$STACK_DIR/kube/node-agent.kubeconfig

@@ -65,6 +65,15 @@ export async function firePhase(ctx: BenchContext, n: number, slots: number) {
       if (measured.includes(r.scheduledAt.getTime())) taken.push(r.takenAt.getTime() - r.scheduledAt.getTime());
   });
 
+  // A V1 Schedule runs a scheduler workflow at `temporal-sys-scheduler:<schedule id>`; a CHASM (V2) Schedule leaves
+  // at most a sentinel of the server's dummy workflow type there
+  const atV1Id = await ctx.client.workflow
+    .getHandle(`temporal-sys-scheduler:${scheduleId({ namespace: ctx.ns, name: configs[0]! })}`)
+    .describe()
+    .then((d) => d.type)
+    .catch(() => 'none');
+  const scheduleImplementation = ['none', 'temporal-sys-dummy-workflow'].includes(atV1Id) ? 'CHASM (V2)' : `V1 (${atV1Id})`;
+
   progress('fire: removing the fire objects');
   await deleteCustomCollection(ctx.kube, 'BackupConfiguration', ctx.ns, 'bench.stashflow.dev/group=fire');
   await retry(() =>
@@ -75,6 +84,7 @@ export async function firePhase(ctx: BenchContext, n: number, slots: number) {
   const expected = n * slots;
   return {
     configs: n,
+    scheduleImplementation,
     slots: measured.map((s) => new Date(s).toISOString()),
     stashflow: {
       what: 'BackupSession watch arrival − slot (ms)',

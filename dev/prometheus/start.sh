@@ -7,7 +7,7 @@ source "$DEV_DIR/prometheus/common.sh"
 
 mkdir -p "$PROMETHEUS_DIR/data" "$PROMETHEUS_TARGETS_DIR"
 sed -e "s|@PUSHGATEWAY@|127.0.0.1:$PUSHGATEWAY_PORT|g" -e "s|@WATCHER@|$WATCHER_METRICS_ADDR|g" \
-  -e "s|@WORKER@|$WORKER_METRICS_ADDR|g" -e "s|@TARGETS_DIR@|$PROMETHEUS_TARGETS_DIR|g" \
+  -e "s|@WORKER@|$WORKER_METRICS_ADDR|g" -e "s|@TEMPORAL@|$TEMPORAL_METRICS_ADDR|g" -e "s|@TARGETS_DIR@|$PROMETHEUS_TARGETS_DIR|g" \
   "$DEV_DIR/prometheus/prometheus.yml" > "$PROMETHEUS_DIR/prometheus.yml.tmp"
 mv "$PROMETHEUS_DIR/prometheus.yml.tmp" "$PROMETHEUS_DIR/prometheus.yml"
 

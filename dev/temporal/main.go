@@ -2,7 +2,8 @@
 // (go.temporal.io/server, every service in-process, SQLite persistence in one FILE so workflows survive a
 // restart) and the Temporal Web UI (github.com/temporalio/ui-server/v2, assets embedded).
 //
-//	stashflow-temporal serve --db FILE [--ip 127.0.0.1] [--port 7233] [--ui-port 8233] [--log-level warn]
+//	stashflow-temporal serve --db FILE [--ip 127.0.0.1] [--port 7233] [--ui-port 8233] [--metrics-address HOST:PORT]
+//	                         [--log-level warn]
 //	                         [--namespace NAME]... [--retention 72h] [--search-attribute Name=Type]...
 //	stashflow-temporal health [--address 127.0.0.1:7233] [--namespace default] [--ui-url URL]
 //	                          [--search-attribute Name=Type]...
@@ -49,6 +50,7 @@ import (
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
 	"go.temporal.io/server/common/membership/static"
+	"go.temporal.io/server/common/metrics"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
@@ -95,6 +97,7 @@ type serveOptions struct {
 	port          int
 	httpPort      int
 	uiPort        int
+	metricsAddr   string
 	logLevel      string
 	logFormat     string
 	namespaces    []string
@@ -113,6 +116,7 @@ func serve(args []string) error {
 	fs.IntVar(&o.port, "port", 7233, "frontend gRPC port")
 	fs.IntVar(&o.httpPort, "http-port", 0, "frontend HTTP API port (0: a free port)")
 	fs.IntVar(&o.uiPort, "ui-port", 8233, "Web UI port (0: no UI)")
+	fs.StringVar(&o.metricsAddr, "metrics-address", "", "host:port serving the server's Prometheus metrics at /metrics (empty: none)")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "server log level: debug|info|warn|error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "server log format: json|console")
 	fs.Var(&namespaces, "namespace", "extra namespace to create (repeatable; 'default' always exists)")
@@ -256,6 +260,10 @@ func buildServer(o *serveOptions, logger log.Logger) (temporal.Server, error) {
 		},
 	}
 	conf.DCRedirectionPolicy.Policy = "noop"
+	if o.metricsAddr != "" {
+		// the server's own metrics (schedule actions, task latencies, persistence), for Prometheus to scrape
+		conf.Global.Metrics = &metrics.Config{Prometheus: &metrics.PrometheusConfig{Framework: "opentelemetry", ListenAddress: o.metricsAddr}}
+	}
 	conf.Services = map[string]config.Service{}
 	hosts := map[primitives.ServiceName]static.Hosts{}
 	for _, name := range []primitives.ServiceName{

@@ -109,3 +109,55 @@ test('the Temporal dev server runs workflows, finds them by search attribute, an
     [workflowId],
   );
 });
+
+test('new Schedules are CHASM (V2) Schedules: no scheduler workflow, the same API; the server serves its metrics to Prometheus', async () => {
+  const address = stackEnv('TEMPORAL_ADDRESS');
+  const namespace = stackEnv('TEMPORAL_NAMESPACE');
+  const scheduleId = `temporal-test-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  try {
+    const handle = await client.schedule.create({
+      scheduleId,
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: { type: 'startWorkflow', workflowType: 'nobodyRunsThis', taskQueue: `temporal-test-${randomUUID()}`, args: [] },
+      policies: { overlap: 'SKIP' },
+    });
+    // A V1 Schedule is a scheduler workflow at `temporal-sys-scheduler:<id>`, started within CreateSchedule. A CHASM
+    // Schedule leaves only a sentinel there (the server's dummy workflow type), which keeps a V1 create off the id.
+    const atV1Id = await client.workflow
+      .getHandle(`temporal-sys-scheduler:${scheduleId}`)
+      .describe()
+      .then((d) => d.type)
+      .catch((err: Error) => (err.name === 'WorkflowNotFoundError' ? 'none' : Promise.reject(err)));
+    assert.ok(['none', 'temporal-sys-dummy-workflow'].includes(atV1Id), `no V1 scheduler workflow (found ${atV1Id})`);
+    await handle.pause('paused by the test');
+    assert.equal((await handle.describe()).state.paused, true);
+    await handle.trigger();
+    const deadline = Date.now() + 20_000;
+    let actions = 0;
+    while (actions === 0 && Date.now() < deadline) {
+      actions = (await handle.describe()).info.recentActions.length;
+      if (actions === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(actions, 1, 'a triggered CHASM Schedule starts its workflow and records the action');
+    await handle.delete();
+    await assert.rejects(handle.describe(), (err: Error) => err.name === 'ScheduleNotFoundError');
+
+    const metrics = await (await fetch(stackEnv('TEMPORAL_METRICS_URL'))).text();
+    assert.match(metrics, /^schedule_action_success_total\{/m, 'the server counts Schedule actions');
+    assert.match(metrics, /^persistence_latency_milliseconds_bucket\{/m);
+    const prom = stackEnv('PROMETHEUS_URL');
+    const scraped = await (await fetch(`${prom}/api/v1/targets?state=active`)).json();
+    const target = (
+      scraped as { data: { activeTargets: Array<{ labels: Record<string, string>; scrapeUrl: string }> } }
+    ).data.activeTargets.find((t) => t.labels.job === 'temporal');
+    assert.equal(target?.scrapeUrl, stackEnv('TEMPORAL_METRICS_URL'), "the stack's Prometheus scrapes the server");
+  } finally {
+    await client.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch(() => undefined);
+    await connection.close();
+  }
+});
