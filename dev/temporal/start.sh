@@ -24,6 +24,13 @@ scheduler_flags=(--dynamic-config-value 'worker.perNamespaceWorkerOptions={"MaxC
 # of 4 partitions without a poll and being written to the task table and read back (README: 124 → 69 task writes).
 matching_flags=(--dynamic-config-value matching.numTaskqueueReadPartitions=1
   --dynamic-config-value matching.numTaskqueueWritePartitions=1)
+# Each history queue reads new tasks at most MaxPollRPS (default 20) times a second per shard. A cluster has hundreds
+# of shards; this server has one, so 20 reads/s was the whole server's: raised (README: transfer-queue task latency
+# mean 54 → 31 ms in a fire run).
+queue_flags=(--dynamic-config-value history.transferProcessorMaxPollRPS=200
+  --dynamic-config-value history.timerProcessorMaxPollRPS=200
+  --dynamic-config-value history.outboundProcessorMaxPollRPS=200
+  --dynamic-config-value history.visibilityProcessorMaxPollRPS=200)
 mkdir -p "$TEMPORAL_DATA"
 cmd=("$TEMPORAL_BIN" serve
   --db "$TEMPORAL_DATA/temporal.db"
@@ -33,6 +40,7 @@ cmd=("$TEMPORAL_BIN" serve
   "${persistence_flags[@]}"
   "${scheduler_flags[@]}"
   "${matching_flags[@]}"
+  "${queue_flags[@]}"
   "${sa_flags[@]}")
 health_cmd=("$TEMPORAL_BIN" health --address "$TEMPORAL_HOST:$TEMPORAL_PORT" --namespace default
   --ui-url "http://$TEMPORAL_HOST:$TEMPORAL_UI_PORT/" "${sa_flags[@]}")
