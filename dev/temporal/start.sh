@@ -14,8 +14,9 @@ mapfile -t sa_flags < <(temporal_sa_flags)
 persistence_flags=(--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal --sqlite-pragma busy_timeout=5000)
 # New Schedules are CHASM (V2) schedules: a firing is a timer task in the history service that calls
 # StartWorkflowExecution itself, without a scheduler workflow's workflow task on the server's worker (README: action
-# lag p50 ~340 → ~140 ms). Sentinels and routing first, as the flags' docs require; V1 Schedules already in the
-# database keep running (routing falls back to them). The V1 scheduler workflows' worker keeps its 8 pollers.
+# lag p50 341 → 119–264 ms, our workflow started 329 → ~65 ms after the slot). Sentinels and routing first, as the
+# flags' docs require; V1 Schedules already in the database keep running (routing falls back to them). The V1
+# scheduler workflows' worker keeps its 8 pollers.
 scheduler_flags=(--dynamic-config-value 'worker.perNamespaceWorkerOptions={"MaxConcurrentWorkflowTaskPollers":8}'
   --dynamic-config-value history.enableCHASMSchedulerSentinels=true
   --dynamic-config-value history.enableCHASMSchedulerRouting=true
