@@ -4,6 +4,7 @@
 // (kube-controller-manager's CronJob controller). Job.creationTimestamp has second precision, so the watch arrival
 // is the measure for both; the Schedule's own action time (recentActions takenAt − scheduledAt) is reported too.
 import { scheduleId } from '../../workflows/contracts.js';
+import { scheduleImplementation } from '../../test/helpers/temporal.js';
 import { isAlreadyExists } from '../../lib/kube.js';
 import { benchConfig, benchCronJob, createCustom, deleteCustomCollection, pool, retry, sleep, until } from './cluster.js';
 
@@ -65,14 +66,7 @@ export async function firePhase(ctx: BenchContext, n: number, slots: number) {
       if (measured.includes(r.scheduledAt.getTime())) taken.push(r.takenAt.getTime() - r.scheduledAt.getTime());
   });
 
-  // A V1 Schedule runs a scheduler workflow at `temporal-sys-scheduler:<schedule id>`; a CHASM (V2) Schedule leaves
-  // at most a sentinel of the server's dummy workflow type there
-  const atV1Id = await ctx.client.workflow
-    .getHandle(`temporal-sys-scheduler:${scheduleId({ namespace: ctx.ns, name: configs[0]! })}`)
-    .describe()
-    .then((d) => d.type)
-    .catch(() => 'none');
-  const scheduleImplementation = ['none', 'temporal-sys-dummy-workflow'].includes(atV1Id) ? 'CHASM (V2)' : `V1 (${atV1Id})`;
+  const scheduleKind = await scheduleImplementation(ctx.client, scheduleId({ namespace: ctx.ns, name: configs[0]! }));
 
   progress('fire: removing the fire objects');
   await deleteCustomCollection(ctx.kube, 'BackupConfiguration', ctx.ns, 'bench.stashflow.dev/group=fire');
@@ -84,7 +78,7 @@ export async function firePhase(ctx: BenchContext, n: number, slots: number) {
   const expected = n * slots;
   return {
     configs: n,
-    scheduleImplementation,
+    scheduleImplementation: scheduleKind,
     slots: measured.map((s) => new Date(s).toISOString()),
     stashflow: {
       what: 'BackupSession watch arrival − slot (ms)',

@@ -59,3 +59,18 @@ export async function tempNamespace(kube: KubeClients, prefix = 'test'): Promise
   await kube.core.createNamespace({ body: { metadata: { name } } });
   return { name, remove: async () => void (await kube.core.deleteNamespace({ name }).catch(() => undefined)) };
 }
+
+/**
+ * Which kind of Schedule the server made for `scheduleId`. A V1 Schedule is a scheduler workflow at
+ * `temporal-sys-scheduler:<id>`; a CHASM (V2) one leaves at most a sentinel of the server's dummy workflow type there.
+ */
+export async function scheduleImplementation(client: Client, scheduleId: string): Promise<string> {
+  const type = await client.workflow
+    .getHandle(`temporal-sys-scheduler:${scheduleId}`)
+    .describe()
+    .then(
+      (d) => d.type,
+      (err: Error) => (err.name === 'WorkflowNotFoundError' ? undefined : Promise.reject(err)),
+    );
+  return type === undefined || type === 'temporal-sys-dummy-workflow' ? 'CHASM (V2)' : `V1 (${type})`;
+}

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { searchAttributes as sa } from '../../api/search-attributes.js';
+import { until } from '../helpers/bad-input.js';
 import { repoRoot, stackEnv } from '../helpers/stack.js';
+import { scheduleImplementation } from '../helpers/temporal.js';
 
 // under tsx this file is .ts and so is the fixture; compiled, both are .js in dist/
 const workflowsPath = fileURLToPath(
@@ -123,23 +125,16 @@ test('new Schedules are CHASM (V2) Schedules: no scheduler workflow, the same AP
       action: { type: 'startWorkflow', workflowType: 'nobodyRunsThis', taskQueue: `temporal-test-${randomUUID()}`, args: [] },
       policies: { overlap: 'SKIP' },
     });
-    // A V1 Schedule is a scheduler workflow at `temporal-sys-scheduler:<id>`, started within CreateSchedule. A CHASM
-    // Schedule leaves only a sentinel there (the server's dummy workflow type), which keeps a V1 create off the id.
-    const atV1Id = await client.workflow
-      .getHandle(`temporal-sys-scheduler:${scheduleId}`)
-      .describe()
-      .then((d) => d.type)
-      .catch((err: Error) => (err.name === 'WorkflowNotFoundError' ? 'none' : Promise.reject(err)));
-    assert.ok(['none', 'temporal-sys-dummy-workflow'].includes(atV1Id), `no V1 scheduler workflow (found ${atV1Id})`);
+    // a V1 Schedule would be a scheduler workflow, started within CreateSchedule, so it would be there at once
+    assert.equal(await scheduleImplementation(client, scheduleId), 'CHASM (V2)', 'no V1 scheduler workflow behind it');
     await handle.pause('paused by the test');
     assert.equal((await handle.describe()).state.paused, true);
     await handle.trigger();
-    const deadline = Date.now() + 20_000;
-    let actions = 0;
-    while (actions === 0 && Date.now() < deadline) {
-      actions = (await handle.describe()).info.recentActions.length;
-      if (actions === 0) await new Promise((r) => setTimeout(r, 250));
-    }
+    const actions = await until(
+      'the triggered action',
+      20_000,
+      async () => (await handle.describe()).info.recentActions.length || undefined,
+    );
     assert.equal(actions, 1, 'a triggered CHASM Schedule starts its workflow and records the action');
     await handle.delete();
     await assert.rejects(handle.describe(), (err: Error) => err.name === 'ScheduleNotFoundError');
